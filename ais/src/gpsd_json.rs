@@ -1,0 +1,1 @@
+//! gpsd AIS JSON (wip)
