@@ -61,7 +61,10 @@ impl Default for Bits {
 
 impl Bits {
     pub fn new() -> Self {
-        Bits { words: [0; WORDS], len: 0 }
+        Bits {
+            words: [0; WORDS],
+            len: 0,
+        }
     }
 
     /// De-armors one sentence's payload with its fill bits.
@@ -302,7 +305,11 @@ mod tests {
     #[test]
     fn reads_fields_across_word_boundaries() {
         let mut w = BitWriter::new();
-        w.u(5, 6).u(0x3FF_FFFF_FFFF, 42).i(-12345, 28).u(1, 1).u(0xABCDE, 20);
+        w.u(5, 6)
+            .u(0x3FF_FFFF_FFFF, 42)
+            .i(-12345, 28)
+            .u(1, 1)
+            .u(0xABCDE, 20);
         let (p, fill) = w.finish();
         let b = Bits::from_payload(p.as_bytes(), fill).unwrap();
         assert_eq!(b.len(), 97);
@@ -340,7 +347,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_characters_and_fill() {
-        assert_eq!(Bits::from_payload(b"1a!", 0).unwrap_err(), Reject::BadPayloadChar);
-        assert_eq!(Bits::from_payload(b"15", 6).unwrap_err(), Reject::BadFillBits);
+        assert_eq!(
+            Bits::from_payload(b"1a!", 0).unwrap_err(),
+            Reject::BadPayloadChar
+        );
+        assert_eq!(
+            Bits::from_payload(b"15", 6).unwrap_err(),
+            Reject::BadFillBits
+        );
     }
 }

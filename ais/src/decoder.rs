@@ -78,7 +78,11 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new(limits: Limits) -> Self {
-        Decoder { reassembler: Reassembler::new(limits), pghp_ms: None, stats: Stats::default() }
+        Decoder {
+            reassembler: Reassembler::new(limits),
+            pghp_ms: None,
+            stats: Stats::default(),
+        }
     }
 
     pub fn stats(&self) -> &Stats {
@@ -119,13 +123,17 @@ impl Decoder {
         match frame.sentence {
             Sentence::Ais(s) => {
                 self.stats.ais_sentences += 1;
-                let time_ms = tag.time_ms.or(self.pghp_ms.take()).or(frame.trailing_time_ms);
+                let time_ms = tag
+                    .time_ms
+                    .or(self.pghp_ms.take())
+                    .or(frame.trailing_time_ms);
                 self.ais(s, tag.source, tag.group.map(|g| g.id), time_ms, out);
             }
             Sentence::Other { address, text } => {
                 self.stats.other_sentences += 1;
                 let mut dropped = 0;
-                self.reassembler.tick(tag.time_ms, &mut |_| dropped += 1);
+                self.reassembler
+                    .tick(tag.time_ms, tag.source, &mut |_| dropped += 1);
                 for _ in 0..dropped {
                     self.reject(Reject::FragmentTimeout, out);
                 }
@@ -163,7 +171,8 @@ impl Decoder {
     ) {
         if s.total == 1 {
             let mut dropped = 0;
-            self.reassembler.tick(time_ms, &mut |_| dropped += 1);
+            self.reassembler
+                .tick(time_ms, station, &mut |_| dropped += 1);
             for _ in 0..dropped {
                 self.reject(Reject::FragmentTimeout, out);
             }
@@ -183,7 +192,11 @@ impl Decoder {
         }
         let key = match tag_group {
             Some(g) => KeyRef::TagGroup(g),
-            None => KeyRef::Sentence { station, channel: s.channel, seq_id: s.seq_id },
+            None => KeyRef::Sentence {
+                station,
+                channel: s.channel,
+                seq_id: s.seq_id,
+            },
         };
         let fragment = Fragment {
             key,
@@ -265,10 +278,8 @@ mod tests {
 
     #[test]
     fn a_corrupt_sentence_never_drops_the_next() {
-        let (msgs, rejects, stats) = run(
-            "!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3F\n\
-             !AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3E\n",
-        );
+        let (msgs, rejects, stats) = run("!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3F\n\
+             !AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3E\n");
         assert_eq!(msgs.len(), 1);
         assert_eq!(rejects, vec![Reject::BadChecksum]);
         assert_eq!(stats.messages[1], 1);

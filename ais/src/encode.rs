@@ -24,7 +24,13 @@ pub struct EncodeOptions {
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { talker: *b"AI", own_vessel: false, channel: Some(b'A'), seq_id: 0, tag: None }
+        EncodeOptions {
+            talker: *b"AI",
+            own_vessel: false,
+            channel: Some(b'A'),
+            seq_id: 0,
+            tag: None,
+        }
     }
 }
 
@@ -49,18 +55,29 @@ pub fn sentences(payload: &str, fill: u8, opts: &EncodeOptions) -> Vec<String> {
     let chunks: Vec<&str> = if payload.is_empty() {
         vec![""]
     } else {
-        payload.as_bytes().chunks(MAX_PAYLOAD_CHARS).filter_map(|c| std::str::from_utf8(c).ok()).collect()
+        payload
+            .as_bytes()
+            .chunks(MAX_PAYLOAD_CHARS)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect()
     };
     let total = chunks.len();
     let kind = if opts.own_vessel { "VDO" } else { "VDM" };
     let talker = String::from_utf8_lossy(&opts.talker);
-    let channel = opts.channel.map(|c| (c as char).to_string()).unwrap_or_default();
+    let channel = opts
+        .channel
+        .map(|c| (c as char).to_string())
+        .unwrap_or_default();
     chunks
         .iter()
         .enumerate()
         .map(|(k, chunk)| {
             let num = k + 1;
-            let seq = if total > 1 { opts.seq_id.min(9).to_string() } else { String::new() };
+            let seq = if total > 1 {
+                opts.seq_id.min(9).to_string()
+            } else {
+                String::new()
+            };
             let f = if num == total { fill } else { 0 };
             let body = format!("{talker}{kind},{total},{num},{seq},{channel},{chunk},{f}");
             let mut line = String::with_capacity(body.len() + 40);
@@ -118,7 +135,13 @@ mod tests {
         };
         let got = decode(&lines);
         assert_eq!(got.len(), 1);
-        let again = encode(&got[0], &EncodeOptions { seq_id: 9, ..EncodeOptions::default() });
+        let again = encode(
+            &got[0],
+            &EncodeOptions {
+                seq_id: 9,
+                ..EncodeOptions::default()
+            },
+        );
         assert_eq!(again.len(), 2);
         // Text is re-padded with '@' rather than the sender's spaces, so compare decodes.
         let again: Vec<&str> = again.iter().map(String::as_str).collect();
@@ -128,7 +151,11 @@ mod tests {
     #[test]
     fn tag_blocks_round_trip_through_the_decoder() {
         let opts = EncodeOptions {
-            tag: Some(TagOptions { source: Some("tower-03".into()), time_ms: Some(1_763_800_000_000), group_id: Some(7) }),
+            tag: Some(TagOptions {
+                source: Some("tower-03".into()),
+                time_ms: Some(1_763_800_000_000),
+                group_id: Some(7),
+            }),
             seq_id: 3,
             ..EncodeOptions::default()
         };
@@ -144,6 +171,9 @@ mod tests {
                 Output::Gnss(..) => {}
             });
         }
-        assert_eq!(metas, vec![(Some("tower-03".to_string()), Some(1_763_800_000_000))]);
+        assert_eq!(
+            metas,
+            vec![(Some("tower-03".to_string()), Some(1_763_800_000_000))]
+        );
     }
 }

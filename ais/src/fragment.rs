@@ -8,7 +8,8 @@
 //! Bounded: at most [`Limits::max_groups`] messages are open at once (the oldest is
 //! dropped as an orphan when a new one needs room), and a group that has not completed
 //! within [`Limits::max_age_sentences`] sentences, or [`Limits::max_age_ms`] of event time
-//! when the input carries times, is dropped as timed out. A flood of first fragments can
+//! on the same station's clock, is dropped as timed out. (Times are only compared within
+//! a station: merged satellite and terrestrial feeds interleave clocks hours apart.) A flood of first fragments can
 //! therefore never grow memory.
 
 use crate::bits::Bits;
@@ -24,7 +25,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_groups: 64, max_age_sentences: 200, max_age_ms: 10_000 }
+        Limits {
+            max_groups: 64,
+            max_age_sentences: 200,
+            max_age_ms: 10_000,
+        }
     }
 }
 
@@ -32,7 +37,11 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
     TagGroup(u32),
-    Sentence { station: Option<String>, channel: Option<u8>, seq_id: Option<u8> },
+    Sentence {
+        station: Option<String>,
+        channel: Option<u8>,
+        seq_id: Option<u8>,
+    },
 }
 
 impl Key {
@@ -40,8 +49,16 @@ impl Key {
         match (self, other) {
             (Key::TagGroup(a), KeyRef::TagGroup(b)) => a == b,
             (
-                Key::Sentence { station, channel, seq_id },
-                KeyRef::Sentence { station: s2, channel: c2, seq_id: q2 },
+                Key::Sentence {
+                    station,
+                    channel,
+                    seq_id,
+                },
+                KeyRef::Sentence {
+                    station: s2,
+                    channel: c2,
+                    seq_id: q2,
+                },
             ) => station.as_deref() == *s2 && channel == c2 && seq_id == q2,
             _ => false,
         }
@@ -52,16 +69,26 @@ impl Key {
 #[derive(Debug, Clone, Copy)]
 pub enum KeyRef<'a> {
     TagGroup(u32),
-    Sentence { station: Option<&'a str>, channel: Option<u8>, seq_id: Option<u8> },
+    Sentence {
+        station: Option<&'a str>,
+        channel: Option<u8>,
+        seq_id: Option<u8>,
+    },
 }
 
 impl KeyRef<'_> {
     fn to_owned(self) -> Key {
         match self {
             KeyRef::TagGroup(g) => Key::TagGroup(g),
-            KeyRef::Sentence { station, channel, seq_id } => {
-                Key::Sentence { station: station.map(str::to_string), channel, seq_id }
-            }
+            KeyRef::Sentence {
+                station,
+                channel,
+                seq_id,
+            } => Key::Sentence {
+                station: station.map(str::to_string),
+                channel,
+                seq_id,
+            },
         }
     }
 }
@@ -120,7 +147,11 @@ pub struct Fragment<'a> {
 
 impl Reassembler {
     pub fn new(limits: Limits) -> Self {
-        Reassembler { limits, groups: Vec::new(), sentences: 0 }
+        Reassembler {
+            limits,
+            groups: Vec::new(),
+            sentences: 0,
+        }
     }
 
     /// Number of messages waiting for more fragments.
@@ -136,7 +167,7 @@ impl Reassembler {
         rejects: &mut impl FnMut(Reject),
     ) -> Result<Option<Complete>, Reject> {
         self.sentences += 1;
-        self.expire(f.time_ms, rejects);
+        self.expire(f.time_ms, f.station, rejects);
         let found = self.groups.iter().position(|g| g.key.matches(&f.key));
         if f.num == 1 {
             if let Some(k) = found {
@@ -184,17 +215,28 @@ impl Reassembler {
             return Ok(None);
         }
         let g = self.groups.remove(k);
-        Ok(Some(Complete { bits: g.bits, meta: g.meta, fragments: g.total }))
+        Ok(Some(Complete {
+            bits: g.bits,
+            meta: g.meta,
+            fragments: g.total,
+        }))
     }
 
-    fn expire(&mut self, now_ms: Option<i64>, rejects: &mut impl FnMut(Reject)) {
+    fn expire(
+        &mut self,
+        now_ms: Option<i64>,
+        station: Option<&str>,
+        rejects: &mut impl FnMut(Reject),
+    ) {
         if self.groups.is_empty() {
             return;
         }
         let (sentences, limits) = (self.sentences, self.limits);
         self.groups.retain(|g| {
             let too_many = sentences - g.opened_at_sentence > limits.max_age_sentences;
-            let too_old = matches!((now_ms, g.opened_at_ms), (Some(n), Some(o)) if n - o > limits.max_age_ms);
+            let same_clock = g.meta.station.as_deref() == station;
+            let too_old = same_clock
+                && matches!((now_ms, g.opened_at_ms), (Some(n), Some(o)) if n - o > limits.max_age_ms);
             let keep = !(too_many || too_old);
             if !keep {
                 rejects(Reject::FragmentTimeout);
@@ -204,9 +246,14 @@ impl Reassembler {
     }
 
     /// Counts a non-fragment sentence towards the age of open groups.
-    pub fn tick(&mut self, time_ms: Option<i64>, rejects: &mut impl FnMut(Reject)) {
+    pub fn tick(
+        &mut self,
+        time_ms: Option<i64>,
+        station: Option<&str>,
+        rejects: &mut impl FnMut(Reject),
+    ) {
         self.sentences += 1;
-        self.expire(time_ms, rejects);
+        self.expire(time_ms, station, rejects);
     }
 
     /// Drops every open group (end of input), reporting each as timed out.
@@ -223,7 +270,11 @@ mod tests {
 
     fn frag<'a>(seq: u8, num: u8, total: u8, payload: &'a [u8]) -> Fragment<'a> {
         Fragment {
-            key: KeyRef::Sentence { station: None, channel: Some(b'A'), seq_id: Some(seq) },
+            key: KeyRef::Sentence {
+                station: None,
+                channel: Some(b'A'),
+                seq_id: Some(seq),
+            },
             num,
             total,
             payload,
@@ -244,19 +295,29 @@ mod tests {
         assert!(r.push(frag(1, 1, 2, b"55"), &mut sink).unwrap().is_none());
         let done = r.push(frag(1, 2, 2, b"00"), &mut sink).unwrap().unwrap();
         assert_eq!(done.bits.len(), 24);
-        assert_eq!(r.push(frag(2, 2, 2, b"00"), &mut sink).unwrap_err(), Reject::OrphanFragment);
+        assert_eq!(
+            r.push(frag(2, 2, 2, b"00"), &mut sink).unwrap_err(),
+            Reject::OrphanFragment
+        );
         assert!(dropped.is_empty());
     }
 
     #[test]
     fn a_flood_of_first_fragments_stays_bounded() {
-        let limits = Limits { max_groups: 8, ..Limits::default() };
+        let limits = Limits {
+            max_groups: 8,
+            ..Limits::default()
+        };
         let mut r = Reassembler::new(limits);
         let mut dropped = 0;
         for k in 0..10_000u32 {
             let station = k.to_string();
             let mut f = frag(0, 1, 3, b"55");
-            f.key = KeyRef::Sentence { station: Some(&station), channel: None, seq_id: None };
+            f.key = KeyRef::Sentence {
+                station: Some(&station),
+                channel: None,
+                seq_id: None,
+            };
             r.push(f, &mut |_| dropped += 1).unwrap();
             assert!(r.pending() <= 8);
         }
@@ -265,12 +326,15 @@ mod tests {
 
     #[test]
     fn stale_groups_time_out_by_sentence_count() {
-        let limits = Limits { max_age_sentences: 3, ..Limits::default() };
+        let limits = Limits {
+            max_age_sentences: 3,
+            ..Limits::default()
+        };
         let mut r = Reassembler::new(limits);
         let mut timeouts = 0;
         r.push(frag(1, 1, 2, b"55"), &mut |_| ()).unwrap();
         for _ in 0..4 {
-            r.tick(None, &mut |e| {
+            r.tick(None, None, &mut |e| {
                 assert_eq!(e, Reject::FragmentTimeout);
                 timeouts += 1
             });

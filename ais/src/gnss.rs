@@ -39,7 +39,11 @@ pub struct GnssFix {
 impl GnssFix {
     /// UNIX time in ms when both date and time of day are known.
     pub fn time_ms(&self) -> Option<i64> {
-        let d = self.date?.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis();
+        let d = self
+            .date?
+            .and_hms_opt(0, 0, 0)?
+            .and_utc()
+            .timestamp_millis();
         Some(d + i64::from(self.time_of_day_ms?))
     }
 }
@@ -60,7 +64,11 @@ pub fn parse(address: &str, text: &str) -> Result<GnssFix, Reject> {
         _ => return Err(Reject::UnknownSentence),
     };
     let parsed = nmea::parse_str(text).map_err(|_| Reject::BadGnss)?;
-    let mut f = GnssFix { sentence: Some(kind), valid: true, ..GnssFix::default() };
+    let mut f = GnssFix {
+        sentence: Some(kind),
+        valid: true,
+        ..GnssFix::default()
+    };
     match parsed {
         nmea::ParseResult::GGA(g) => {
             f.time_of_day_ms = tod(g.fix_time);
@@ -109,8 +117,8 @@ pub fn pghp_time_ms(text: &str) -> Option<i64> {
     }
     let mut n = || f.next().and_then(|v| v.parse::<u32>().ok());
     let (y, mo, d, h, mi, s, ms) = (n()?, n()?, n()?, n()?, n()?, n()?, n()?);
-    let t = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo, d)?
-        .and_hms_milli_opt(h, mi, s, ms)?;
+    let t =
+        NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo, d)?.and_hms_milli_opt(h, mi, s, ms)?;
     Some(t.and_utc().timestamp_millis())
 }
 
@@ -120,8 +128,11 @@ mod tests {
 
     #[test]
     fn rmc_from_a_real_log() {
-        let f = parse("GPRMC", "$GPRMC,213950.00,A,5250.53669,N,00542.34920,E,0.020,,070420,,,A*7D")
-            .unwrap();
+        let f = parse(
+            "GPRMC",
+            "$GPRMC,213950.00,A,5250.53669,N,00542.34920,E,0.020,,070420,,,A*7D",
+        )
+        .unwrap();
         assert!((f.lat.unwrap() - 52.842_278).abs() < 1e-5);
         assert!((f.lon.unwrap() - 5.705_82).abs() < 1e-5);
         assert_eq!(f.time_ms(), Some(1_586_295_590_000));

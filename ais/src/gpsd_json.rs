@@ -1,1 +1,637 @@
-//! gpsd AIS JSON (wip)
+//! Messages as gpsd's AIS JSON (the output of `gpsdecode -j`, or `-u` unscaled), so tools
+//! that read gpsd can read riverwatch.
+//!
+//! Hand-written on purpose: `riverwatch decode` spends most of its time here, and writing
+//! integers with `itoa` straight into one reused buffer is several times faster than
+//! building a `serde_json::Value` per message.
+
+use crate::decoder::Decoded;
+use crate::message::{
+    Application, BinaryData, Body, StaticDataReport, epfd_text, shiptype_text, status_text,
+};
+
+/// Output options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonOptions {
+    /// Scale values to physical units as `gpsdecode` does by default (`-u` turns it off).
+    pub scaled: bool,
+}
+
+/// Appends one JSON object (no newline) for a decoded message.
+pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
+    let m = &d.message;
+    let mut o = Obj::open(out);
+    o.str_lit("class", "AIS");
+    o.u("type", m.msg_type);
+    o.u("repeat", m.repeat);
+    o.u("mmsi", m.mmsi);
+    o.bool("scaled", opts.scaled);
+    let s = opts.scaled;
+    match &m.body {
+        Body::Position(p) => {
+            o.u("status", p.status);
+            o.str_lit("status_text", status_text(p.status));
+            if s {
+                match p.turn {
+                    -128 => o.str_lit("turn", "nan"),
+                    127 => o.str_lit("turn", "fastright"),
+                    -127 => o.str_lit("turn", "fastleft"),
+                    t => {
+                        let r = f64::from(t) / 4.733;
+                        o.fixed("turn", r * r * f64::from(t.signum()), 0);
+                    }
+                }
+                speed_tenths(&mut o, p.speed);
+            } else {
+                o.i("turn", p.turn);
+                o.u("speed", p.speed);
+            }
+            o.bool("accuracy", p.accuracy);
+            lon_lat(&mut o, p.lon, p.lat, s, 600_000.0);
+            course_tenths(&mut o, p.course, s);
+            o.u("heading", p.heading);
+            o.u("second", p.second);
+            o.u("maneuver", p.maneuver);
+            o.bool("raim", p.raim);
+            o.u("radio", p.radio);
+        }
+        Body::BaseStation(b) => {
+            timestamp(&mut o, b.year, b.month, b.day, b.hour, b.minute, b.second);
+            o.bool("accuracy", b.accuracy);
+            lon_lat(&mut o, b.lon, b.lat, s, 600_000.0);
+            o.u("epfd", b.epfd);
+            o.str_lit("epfd_text", epfd_text(b.epfd));
+            o.bool("raim", b.raim);
+            o.u("radio", b.radio);
+        }
+        Body::StaticVoyage(v) => {
+            o.u("imo", v.imo);
+            o.u("ais_version", v.ais_version);
+            o.str("callsign", &v.callsign);
+            o.str("shipname", &v.shipname);
+            o.u("shiptype", v.shiptype);
+            o.str_lit("shiptype_text", shiptype_text(v.shiptype));
+            dims(&mut o, v.to_bow, v.to_stern, v.to_port, v.to_starboard);
+            o.u("epfd", v.epfd);
+            o.str_lit("epfd_text", epfd_text(v.epfd));
+            eta(&mut o, v.month, v.day, v.hour, v.minute);
+            if s {
+                o.fixed("draught", f64::from(v.draught) / 10.0, 1);
+            } else {
+                o.u("draught", v.draught);
+            }
+            o.str("destination", &v.destination);
+            o.u("dte", u8::from(v.dte));
+        }
+        Body::AddressedBinary(b) => {
+            o.u("seqno", b.seqno);
+            o.u("dest_mmsi", b.dest_mmsi);
+            o.bool("retransmit", b.retransmit);
+            o.u("dac", b.dac);
+            o.u("fid", b.fid);
+            application(&mut o, b.app.as_ref(), &b.data, s);
+        }
+        Body::Acknowledge(a) => {
+            for k in 0..4 {
+                let key = ["mmsi1", "mmsi2", "mmsi3", "mmsi4"][k];
+                o.u(key, a.acks.get(k).map_or(0, |x| x.0));
+            }
+        }
+        Body::BroadcastBinary(b) => {
+            o.u("dac", b.dac);
+            o.u("fid", b.fid);
+            application(&mut o, b.app.as_ref(), &b.data, s);
+        }
+        Body::SarAircraft(a) => {
+            o.u("alt", a.alt);
+            if s && a.speed == 1023 {
+                o.str_lit("speed", "nan");
+            } else {
+                o.u("speed", a.speed);
+            }
+            o.bool("accuracy", a.accuracy);
+            lon_lat(&mut o, a.lon, a.lat, s, 600_000.0);
+            course_tenths(&mut o, a.course, s);
+            o.u("second", a.second);
+            o.u("regional", a.regional);
+            o.u("dte", u8::from(a.dte));
+            o.bool("raim", a.raim);
+            o.u("radio", a.radio);
+        }
+        Body::UtcInquiry(u) => o.u("dest_mmsi", u.dest_mmsi),
+        Body::AddressedSafety(a) => {
+            o.u("seqno", a.seqno);
+            o.u("dest_mmsi", a.dest_mmsi);
+            o.bool("retransmit", a.retransmit);
+            o.str("text", &a.text);
+        }
+        Body::SafetyBroadcast(b) => o.str("text", &b.text),
+        Body::Interrogation(q) => {
+            o.u("mmsi1", q.mmsi1);
+            o.u("type1_1", q.type1_1);
+            o.u("offset1_1", q.offset1_1);
+            if let Some((t, off)) = q.type1_2 {
+                o.u("type1_2", t);
+                o.u("offset1_2", off);
+            }
+            if let Some((m2, t, off)) = q.mmsi2 {
+                o.u("mmsi2", m2);
+                o.u("type2_1", t);
+                o.u("offset2_1", off);
+            }
+        }
+        Body::AssignedMode(a) => {
+            o.u("mmsi1", a.mmsi1);
+            o.u("offset1", a.offset1);
+            o.u("increment1", a.increment1);
+            if let Some((m2, off, inc)) = a.second {
+                o.u("mmsi2", m2);
+                o.u("offset2", off);
+                o.u("increment2", inc);
+            }
+        }
+        Body::Dgnss(g) => {
+            lon_lat(&mut o, g.lon, g.lat, s, 600.0);
+            data(&mut o, &g.data);
+        }
+        Body::ClassB(b) => {
+            o.u("reserved", b.reserved);
+            speed_or(&mut o, b.speed, s);
+            o.bool("accuracy", b.accuracy);
+            lon_lat(&mut o, b.lon, b.lat, s, 600_000.0);
+            course_tenths(&mut o, b.course, s);
+            o.u("heading", b.heading);
+            o.u("second", b.second);
+            o.u("regional", b.regional);
+            o.bool("cs", b.cs);
+            o.bool("display", b.display);
+            o.bool("dsc", b.dsc);
+            o.bool("band", b.band);
+            o.bool("msg22", b.msg22);
+            o.bool("raim", b.raim);
+            o.u("radio", b.radio);
+        }
+        Body::ClassBExtended(b) => {
+            o.u("reserved", b.reserved);
+            speed_or(&mut o, b.speed, s);
+            o.bool("accuracy", b.accuracy);
+            lon_lat(&mut o, b.lon, b.lat, s, 600_000.0);
+            course_tenths(&mut o, b.course, s);
+            o.u("heading", b.heading);
+            o.u("second", b.second);
+            o.u("regional", b.regional);
+            o.str("shipname", &b.shipname);
+            o.u("shiptype", b.shiptype);
+            o.str_lit("shiptype_text", shiptype_text(b.shiptype));
+            dims(&mut o, b.to_bow, b.to_stern, b.to_port, b.to_starboard);
+            o.u("epfd", b.epfd);
+            o.str_lit("epfd_text", epfd_text(b.epfd));
+            o.bool("raim", b.raim);
+            o.u("dte", u8::from(b.dte));
+            o.bool("assigned", b.assigned);
+        }
+        Body::DataLinkManagement(d) => {
+            for (k, r) in d.reservations.iter().enumerate() {
+                let n = k + 1;
+                o.u_n("offset", n, r.offset);
+                o.u_n("number", n, r.number);
+                o.u_n("timeout", n, r.timeout);
+                o.u_n("increment", n, r.increment);
+            }
+        }
+        Body::AidToNavigation(a) => {
+            o.u("aid_type", a.aid_type);
+            o.str_lit("aid_type_text", aid_type_text(a.aid_type));
+            o.str("name", &a.name);
+            o.bool("accuracy", a.accuracy);
+            lon_lat(&mut o, a.lon, a.lat, s, 600_000.0);
+            dims(&mut o, a.to_bow, a.to_stern, a.to_port, a.to_starboard);
+            o.u("epfd", a.epfd);
+            o.str_lit("epfd_text", epfd_text(a.epfd));
+            o.u("second", a.second);
+            o.u("regional", a.regional);
+            o.bool("off_position", a.off_position);
+            o.bool("raim", a.raim);
+            o.bool("virtual_aid", a.virtual_aid);
+        }
+        Body::ChannelManagement(c) => {
+            o.u("channel_a", c.channel_a);
+            o.u("channel_b", c.channel_b);
+            o.u("txrx", c.txrx);
+            o.bool("power", c.power);
+            if let Some((ne_lon, ne_lat, sw_lon, sw_lat)) = c.area {
+                lon_lat_keys(&mut o, ("ne_lon", "ne_lat"), ne_lon, ne_lat, s);
+                lon_lat_keys(&mut o, ("sw_lon", "sw_lat"), sw_lon, sw_lat, s);
+            }
+            if let Some((d1, d2)) = c.dest {
+                o.u("dest1", d1);
+                o.u("dest2", d2);
+            }
+            o.bool("addressed", c.dest.is_some());
+            o.bool("band_a", c.band_a);
+            o.bool("band_b", c.band_b);
+            o.u("zonesize", c.zonesize);
+        }
+        Body::GroupAssignment(g) => {
+            lon_lat_keys(&mut o, ("ne_lon", "ne_lat"), g.ne_lon, g.ne_lat, s);
+            lon_lat_keys(&mut o, ("sw_lon", "sw_lat"), g.sw_lon, g.sw_lat, s);
+            o.u("stationtype", g.station_type);
+            o.str_lit("stationtype_text", station_type_text(g.station_type));
+            o.u("shiptype", g.ship_type);
+            o.str_lit("shiptype_text", shiptype_text(g.ship_type));
+            o.u("interval", g.interval);
+            o.u("quiet", g.quiet);
+        }
+        Body::StaticData(StaticDataReport::PartA { shipname }) => {
+            o.u("partno", 0u8);
+            o.str("shipname", shipname);
+        }
+        Body::StaticData(StaticDataReport::PartB(b)) => {
+            o.u("partno", 1u8);
+            o.u("shiptype", b.shiptype);
+            o.str_lit("shiptype_text", shiptype_text(b.shiptype));
+            o.str("vendorid", &b.vendorid);
+            o.u("model", b.model);
+            o.u("serial", b.serial);
+            o.str("callsign", &b.callsign);
+            match b.mothership_mmsi {
+                Some(m) => o.u("mothership_mmsi", m),
+                None => dims(&mut o, b.to_bow, b.to_stern, b.to_port, b.to_starboard),
+            }
+        }
+        Body::SingleSlotBinary(b) => {
+            o.bool("addressed", b.addressed);
+            o.bool("structured", b.structured);
+            if let Some(d) = b.dest_mmsi {
+                o.u("dest_mmsi", d);
+            }
+            if let Some((dac, fid)) = b.app_id {
+                o.u("app_id", (u32::from(dac) << 6) | u32::from(fid));
+            }
+            data(&mut o, &b.data);
+        }
+        Body::MultiSlotBinary(b) => {
+            o.bool("addressed", b.addressed);
+            o.bool("structured", b.structured);
+            if let Some(d) = b.dest_mmsi {
+                o.u("dest_mmsi", d);
+            }
+            if let Some((dac, fid)) = b.app_id {
+                o.u("app_id", (u32::from(dac) << 6) | u32::from(fid));
+            }
+            data(&mut o, &b.data);
+            o.u("radio", b.radio);
+        }
+        Body::LongRange(l) => {
+            o.u("status", l.status);
+            o.bool("accuracy", l.accuracy);
+            lon_lat(&mut o, l.lon, l.lat, s, 600.0);
+            o.u("speed", l.speed);
+            o.u("course", l.course);
+            o.bool("raim", l.raim);
+            o.bool("gnss", l.gnss);
+        }
+    }
+    o.close();
+}
+
+fn speed_tenths(o: &mut Obj<'_>, speed: u16) {
+    match speed {
+        1023 => o.str_lit("speed", "nan"),
+        1022 => o.str_lit("speed", "fast"),
+        v => o.fixed("speed", f64::from(v) / 10.0, 1),
+    }
+}
+
+fn speed_or(o: &mut Obj<'_>, speed: u16, scaled: bool) {
+    if scaled {
+        speed_tenths(o, speed);
+    } else {
+        o.u("speed", speed);
+    }
+}
+
+fn course_tenths(o: &mut Obj<'_>, course: u16, scaled: bool) {
+    if scaled {
+        if course == 3600 {
+            o.str_lit("course", "nan");
+        } else {
+            o.fixed("course", f64::from(course) / 10.0, 1);
+        }
+    } else {
+        o.u("course", course);
+    }
+}
+
+fn lon_lat(o: &mut Obj<'_>, lon: i32, lat: i32, scaled: bool, div: f64) {
+    lon_lat_div(o, ("lon", "lat"), lon, lat, scaled, div);
+}
+
+fn lon_lat_keys(o: &mut Obj<'_>, keys: (&str, &str), lon: i32, lat: i32, scaled: bool) {
+    lon_lat_div(o, keys, lon, lat, scaled, 600.0);
+}
+
+fn lon_lat_div(o: &mut Obj<'_>, keys: (&str, &str), lon: i32, lat: i32, scaled: bool, div: f64) {
+    if scaled {
+        o.fixed(keys.0, f64::from(lon) / div, 7);
+        o.fixed(keys.1, f64::from(lat) / div, 7);
+    } else {
+        o.i(keys.0, lon);
+        o.i(keys.1, lat);
+    }
+}
+
+fn dims(o: &mut Obj<'_>, bow: u16, stern: u16, port: u8, starboard: u8) {
+    o.u("to_bow", bow);
+    o.u("to_stern", stern);
+    o.u("to_port", port);
+    o.u("to_starboard", starboard);
+}
+
+fn timestamp(o: &mut Obj<'_>, y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8) {
+    let t = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z");
+    o.str_lit("timestamp", &t);
+}
+
+fn eta(o: &mut Obj<'_>, mo: u8, d: u8, h: u8, mi: u8) {
+    let s = format!("{mo:02}-{d:02}T{h:02}:{mi:02}Z");
+    o.str_lit("eta", &s);
+}
+
+fn data(o: &mut Obj<'_>, d: &BinaryData) {
+    let mut s = String::with_capacity(8 + d.bytes.len() * 2);
+    s.push_str(itoa::Buffer::new().format(d.bits));
+    s.push(':');
+    for b in &d.bytes {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    o.str_lit("data", &s);
+}
+
+fn application(o: &mut Obj<'_>, app: Option<&Application>, raw: &BinaryData, scaled: bool) {
+    match app {
+        Some(Application::InlandStaticVoyage(i)) => {
+            o.str("vin", &i.vin);
+            if scaled {
+                o.fixed("length", f64::from(i.length) / 10.0, 1);
+                o.fixed("beam", f64::from(i.beam) / 10.0, 1);
+            } else {
+                o.u("length", i.length);
+                o.u("beam", i.beam);
+            }
+            o.u("shiptype", i.shiptype);
+            o.str_lit("shiptype_text", eri_shiptype_text(i.shiptype));
+            o.u("hazard", i.hazard);
+            o.str_lit("hazard_text", hazard_text(i.hazard));
+            if scaled {
+                o.fixed("draught", f64::from(i.draught) / 100.0, 2);
+            } else {
+                o.u("draught", i.draught);
+            }
+            o.u("loaded", i.loaded);
+            o.str_lit("loaded_text", loaded_text(i.loaded));
+            o.bool("speed_q", i.speed_q);
+            o.bool("course_q", i.course_q);
+            o.bool("heading_q", i.heading_q);
+        }
+        Some(Application::PersonsOnBoard(p)) => {
+            o.u("crew", p.crew);
+            o.u("passengers", p.passengers);
+            o.u("personnel", p.personnel);
+        }
+        None => data(o, raw),
+    }
+}
+
+/// Hazardous cargo text for inland FI 10.
+pub fn hazard_text(h: u8) -> &'static str {
+    match h {
+        0 => "0 blue cones/lights",
+        1 => "1 blue cone/light",
+        2 => "2 blue cones/lights",
+        3 => "3 blue cones/lights",
+        4 => "B-Flag",
+        _ => "Unknown",
+    }
+}
+
+/// Loaded/unloaded text for inland FI 10.
+pub fn loaded_text(l: u8) -> &'static str {
+    match l {
+        1 => "Loaded",
+        2 => "Unloaded",
+        _ => "N/A (default)",
+    }
+}
+
+/// A few ERI ship types by name; the rest by number.
+pub fn eri_shiptype_text(t: u16) -> &'static str {
+    match t {
+        8000 => "Vessel, type unknown",
+        8010 => "Motor freighter",
+        8020 => "Motor tanker",
+        8030 => "Container vessel",
+        8040 => "Gas tanker",
+        8050 => "Motor freighter, tug",
+        8060 => "Motor tanker, tug",
+        8160 => "Motor freighter with one or more ships alongside",
+        8400 => "Tug, single",
+        8440 => "Dredger",
+        8450 => "Service vessel, police patrol, port service",
+        8500 => "Passenger ship",
+        8510 => "Ferry",
+        8520 => "Red cross ship",
+        8530 => "Cruise ship",
+        8540 => "Passenger ship without accommodation",
+        1500 => "General cargo Vessel maritime",
+        1510 => "Unit carrier maritime",
+        1520 => "Bulk carrier maritime",
+        1530 => "Tanker",
+        1540 => "Liquified gas tanker",
+        1850 => "Pleasure craft, longer than 20 metres",
+        1900 => "Fast ship",
+        1910 => "Hydrofoil",
+        _ => "Unknown",
+    }
+}
+
+fn aid_type_text(t: u8) -> &'static str {
+    const T: [&str; 32] = [
+        "Unspecified",
+        "Reference point",
+        "RACON",
+        "Fixed offshore structure",
+        "Spare, Reserved for future use.",
+        "Light, without sectors",
+        "Light, with sectors",
+        "Leading Light Front",
+        "Leading Light Rear",
+        "Beacon, Cardinal N",
+        "Beacon, Cardinal E",
+        "Beacon, Cardinal S",
+        "Beacon, Cardinal W",
+        "Beacon, Port hand",
+        "Beacon, Starboard hand",
+        "Beacon, Preferred Channel port hand",
+        "Beacon, Preferred Channel starboard hand",
+        "Beacon, Isolated danger",
+        "Beacon, Safe water",
+        "Beacon, Special mark",
+        "Cardinal Mark N",
+        "Cardinal Mark E",
+        "Cardinal Mark S",
+        "Cardinal Mark W",
+        "Port hand Mark",
+        "Starboard hand Mark",
+        "Preferred Channel Port hand",
+        "Preferred Channel Starboard hand",
+        "Isolated danger",
+        "Safe Water",
+        "Special Mark",
+        "Light Vessel / LANBY / Rigs",
+    ];
+    T[(t & 31) as usize]
+}
+
+fn station_type_text(t: u8) -> &'static str {
+    match t {
+        0 => "All types of mobiles",
+        1 => "Reserved for future use",
+        2 => "All types of Class B mobile stations",
+        3 => "SAR airborne mobile station",
+        4 => "Aid to Navigation station",
+        5 => "Class B shipborne mobile station",
+        6 => "Regional use and inland waterways",
+        7 => "Regional use and inland waterways",
+        8 => "Regional use and inland waterways",
+        9 => "Regional use and inland waterways",
+        _ => "Reserved for future use",
+    }
+}
+
+/// A JSON object writer into a byte buffer.
+struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn open(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    fn u(&mut self, k: &str, v: impl itoa::Integer) {
+        self.key(k);
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn u_n(&mut self, k: &str, n: usize, v: impl itoa::Integer) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn i(&mut self, k: &str, v: impl itoa::Integer) {
+        self.u(k, v);
+    }
+
+    fn bool(&mut self, k: &str, v: bool) {
+        self.key(k);
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    /// A string known to need no escaping.
+    fn str_lit(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.out.push(b'"');
+        self.out.extend_from_slice(v.as_bytes());
+        self.out.push(b'"');
+    }
+
+    /// A string from the air: 6-bit text may hold `"` and `\`.
+    fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.out.push(b'"');
+        for &c in v.as_bytes() {
+            match c {
+                b'"' => self.out.extend_from_slice(b"\\\""),
+                b'\\' => self.out.extend_from_slice(b"\\\\"),
+                c if c < 0x20 => self.out.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+                c => self.out.push(c),
+            }
+        }
+        self.out.push(b'"');
+    }
+
+    fn fixed(&mut self, k: &str, v: f64, decimals: usize) {
+        use std::io::Write as _;
+        self.key(k);
+        let _ = write!(self.out, "{v:.decimals$}");
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decoder::{Decoder, Output};
+
+    fn json(lines: &[&str], scaled: bool) -> Vec<String> {
+        let mut d = Decoder::default();
+        let mut out = Vec::new();
+        for l in lines {
+            d.decode_line(l.as_bytes(), &mut |o| {
+                if let Output::Ais(m) = o {
+                    let mut buf = Vec::new();
+                    write(&mut buf, &m, JsonOptions { scaled });
+                    out.push(String::from_utf8(buf).unwrap());
+                }
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn matches_gpsd_unscaled_type1() {
+        assert_eq!(
+            json(&["!AIVDM,1,1,,B,13nUgBWP01PkHvDU7<kC4wvJ2>`<,0*27"], false),
+            vec![
+                r#"{"class":"AIS","type":1,"repeat":0,"mmsi":258568010,"scaled":false,"status":7,"status_text":"Engaged in fishing","turn":-128,"speed":1,"accuracy":true,"lon":6735818,"lat":38915277,"course":787,"heading":511,"second":13,"maneuver":0,"raim":true,"radio":59916}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn output_is_valid_json_with_hostile_text() {
+        let lines = ["!AIVDM,1,1,,A,>5?Per18=HB1U:1@E=B0m<L,2*51"];
+        for j in json(&lines, true) {
+            serde_json::from_str::<serde_json::Value>(&j).unwrap();
+        }
+    }
+}

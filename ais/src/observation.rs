@@ -93,7 +93,8 @@ impl Observation {
                 o.sog_kn = p.sog();
                 o.cog_deg = p.cog();
                 o.heading_deg = p.true_heading();
-                let (l, b) = crate::message::statics_dims(p.to_bow, p.to_stern, p.to_port, p.to_starboard);
+                let (l, b) =
+                    crate::message::statics_dims(p.to_bow, p.to_stern, p.to_port, p.to_starboard);
                 o.static_data = Some(StaticData {
                     name: text(&p.shipname),
                     ship_type: Some(p.shiptype),
@@ -129,10 +130,14 @@ impl Observation {
                 });
             }
             Body::StaticData(StaticDataReport::PartA { shipname }) => {
-                o.static_data = Some(StaticData { name: text(shipname), ..StaticData::default() });
+                o.static_data = Some(StaticData {
+                    name: text(shipname),
+                    ..StaticData::default()
+                });
             }
             Body::StaticData(StaticDataReport::PartB(p)) => {
-                let (l, b) = crate::message::statics_dims(p.to_bow, p.to_stern, p.to_port, p.to_starboard);
+                let (l, b) =
+                    crate::message::statics_dims(p.to_bow, p.to_stern, p.to_port, p.to_starboard);
                 o.static_data = Some(StaticData {
                     callsign: text(&p.callsign),
                     ship_type: Some(p.shiptype),

@@ -61,7 +61,10 @@ pub struct AisSentence<'a> {
 pub enum Sentence<'a> {
     Ais(AisSentence<'a>),
     /// Any other `$`/`!` sentence, whole (from the start character through the checksum).
-    Other { address: &'a str, text: &'a str },
+    Other {
+        address: &'a str,
+        text: &'a str,
+    },
 }
 
 /// A sentence with what surrounded it on the line.
@@ -83,7 +86,12 @@ pub fn frames(line: &[u8]) -> Frames<'_> {
     }
     let line = &line[..end];
     let done = line.len() > MAX_LINE;
-    Frames { line, pos: 0, done, too_long: done }
+    Frames {
+        line,
+        pos: 0,
+        done,
+        too_long: done,
+    }
 }
 
 /// Iterator over the sentences on one line.
@@ -113,12 +121,8 @@ impl<'a> Iterator for Frames<'a> {
             while p < line.len() && line[p].is_ascii_whitespace() {
                 p += 1;
             }
-            if p + 1 < line.len()
-                && line[p] == b'\\'
-                && matches!(line[p + 1], b'r' | b'n')
-                && line.get(p + 2).is_none_or(|&c| matches!(c, b'\\' | b'!' | b'$'))
-            {
-                p += 2;
+            if let Some(n) = literal_line_end(&line[p..]) {
+                p += n;
                 continue;
             }
             break;
@@ -132,7 +136,10 @@ impl<'a> Iterator for Frames<'a> {
             return None;
         }
         // Junk before the first start character costs only itself.
-        let start = match line[p..].iter().position(|&c| matches!(c, b'\\' | b'!' | b'$')) {
+        let start = match line[p..]
+            .iter()
+            .position(|&c| matches!(c, b'\\' | b'!' | b'$'))
+        {
             Some(k) => p + k,
             None => {
                 self.done = true;
@@ -174,7 +181,10 @@ fn parse_frame(line: &[u8], start: usize) -> (Result<Frame<'_>, Reject>, usize) 
         return (Err(Reject::Malformed), line.len());
     };
     // A new start character before '*' means this sentence was cut short.
-    if let Some(k) = line[s + 1..star].iter().position(|&c| matches!(c, b'!' | b'$' | b'\\')) {
+    if let Some(k) = line[s + 1..star]
+        .iter()
+        .position(|&c| matches!(c, b'!' | b'$' | b'\\'))
+    {
         return (Err(Reject::Malformed), s + 1 + k);
     }
     let (Some(h1), Some(h2)) = (
@@ -194,7 +204,29 @@ fn parse_frame(line: &[u8], start: usize) -> (Result<Frame<'_>, Reject>, usize) 
         Ok(sentence) => sentence,
         Err(e) => return (Err(e), next),
     };
-    (Ok(Frame { tag, tag_error, sentence, trailing_time_ms }), next)
+    (
+        Ok(Frame {
+            tag,
+            tag_error,
+            sentence,
+            trailing_time_ms,
+        }),
+        next,
+    )
+}
+
+/// Loggers that escape control characters write the line ending as text: `\r\n` or
+/// `\x0d\x0a`. Returns its length when `s` starts with one that is followed by another
+/// sentence, another escape, or the end of the line.
+fn literal_line_end(s: &[u8]) -> Option<usize> {
+    let n = match s {
+        [b'\\', b'r' | b'n', ..] => 2,
+        [b'\\', b'x', b'0', b'a' | b'A' | b'd' | b'D', ..] => 4,
+        _ => return None,
+    };
+    s.get(n)
+        .is_none_or(|&c| matches!(c, b'\\' | b'!' | b'$'))
+        .then_some(n)
 }
 
 /// Where the next frame can start at or after `p`.
@@ -243,7 +275,10 @@ fn trailing_time(rest: &[u8]) -> Option<i64> {
 }
 
 fn parse_tag_block(body: &[u8]) -> Result<TagBlock<'_>, Reject> {
-    let star = body.iter().rposition(|&c| c == b'*').ok_or(Reject::BadTagBlock)?;
+    let star = body
+        .iter()
+        .rposition(|&c| c == b'*')
+        .ok_or(Reject::BadTagBlock)?;
     let sum = &body[star + 1..];
     if sum.len() != 2 {
         return Err(Reject::BadTagBlock);
@@ -264,7 +299,11 @@ fn parse_tag_block(body: &[u8]) -> Result<TagBlock<'_>, Reject> {
             "c" => {
                 let v: i64 = value.parse().map_err(|_| Reject::BadTagBlock)?;
                 // Seconds until the year 5138; larger values are milliseconds.
-                t.time_ms = Some(if v.abs() < 100_000_000_000 { v * 1000 } else { v });
+                t.time_ms = Some(if v.abs() < 100_000_000_000 {
+                    v * 1000
+                } else {
+                    v
+                });
             }
             "g" => t.group = Some(parse_group(value)?),
             "n" => t.line_count = Some(value.parse().map_err(|_| Reject::BadTagBlock)?),
@@ -290,13 +329,20 @@ fn parse_group(v: &str) -> Result<Group, Reject> {
     if n == 0 || total == 0 || n > total || total > 9 || it.next().is_some() {
         return Err(Reject::BadTagBlock);
     }
-    Ok(Group { num: n as u8, total: total as u8, id })
+    Ok(Group {
+        num: n as u8,
+        total: total as u8,
+        id,
+    })
 }
 
 /// `sentence` runs from the start character up to (not including) '*'; `whole` includes
 /// the checksum.
 fn parse_sentence<'a>(sentence: &'a [u8], whole: &'a [u8]) -> Result<Sentence<'a>, Reject> {
-    let comma = sentence.iter().position(|&c| c == b',').unwrap_or(sentence.len());
+    let comma = sentence
+        .iter()
+        .position(|&c| c == b',')
+        .unwrap_or(sentence.len());
     let address = std::str::from_utf8(&sentence[1..comma]).map_err(|_| Reject::Malformed)?;
     if address.len() == 5 && (address.ends_with("VDM") || address.ends_with("VDO")) {
         return parse_ais(sentence, address).map(Sentence::Ais);
@@ -369,7 +415,10 @@ mod tests {
 
     fn ais<'a>(f: &Result<Frame<'a>, Reject>) -> AisSentence<'a> {
         match f {
-            Ok(Frame { sentence: Sentence::Ais(s), .. }) => *s,
+            Ok(Frame {
+                sentence: Sentence::Ais(s),
+                ..
+            }) => *s,
             other => panic!("not an AIS frame: {other:?}"),
         }
     }
@@ -380,19 +429,33 @@ mod tests {
         assert_eq!(f.len(), 1);
         let s = ais(&f[0]);
         assert_eq!(&s.talker, b"AI");
-        assert_eq!((s.total, s.num, s.seq_id, s.channel, s.fill), (1, 1, None, Some(b'B'), 0));
+        assert_eq!(
+            (s.total, s.num, s.seq_id, s.channel, s.fill),
+            (1, 1, None, Some(b'B'), 0)
+        );
         assert_eq!(s.payload, b"14pWHb?P03rwO<F:RQOnROw<25bd");
     }
 
     #[test]
     fn tag_block_fields_and_time_units() {
-        let f = all(r"\g:1-2-1278,s:66,c:1661782369*43\!AIVDM,2,1,3,A,56=nR7D00003A<I@E=@TmDh637OS60mA:222220N1@6427?P00888888,0*66");
+        let f = all(
+            r"\g:1-2-1278,s:66,c:1661782369*43\!AIVDM,2,1,3,A,56=nR7D00003A<I@E=@TmDh637OS60mA:222220N1@6427?P00888888,0*66",
+        );
         let Ok(frame) = &f[0] else { panic!("{f:?}") };
         let t = frame.tag.unwrap();
         assert_eq!(t.source, Some("66"));
         assert_eq!(t.time_ms, Some(1_661_782_369_000));
-        assert_eq!(t.group, Some(Group { num: 1, total: 2, id: 1278 }));
-        let f = all(r"\c:1599239526500,s:sdr-experiments,T:2020-09-04 18.12.06*5D\!AIVDM,1,1,,A,B>cSnNP00FVur7UaC7WQ3wS1jCJJ,0*73'");
+        assert_eq!(
+            t.group,
+            Some(Group {
+                num: 1,
+                total: 2,
+                id: 1278
+            })
+        );
+        let f = all(
+            r"\c:1599239526500,s:sdr-experiments,T:2020-09-04 18.12.06*5D\!AIVDM,1,1,,A,B>cSnNP00FVur7UaC7WQ3wS1jCJJ,0*73'",
+        );
         let Ok(frame) = &f[0] else { panic!("{f:?}") };
         assert_eq!(frame.tag.unwrap().time_ms, Some(1_599_239_526_500));
     }
@@ -407,11 +470,15 @@ mod tests {
 
     #[test]
     fn two_sentences_on_one_line() {
-        let f = all(r"!AIVDM,2,1,2,B,552H<Dl00001HDL62210ThuB08t5B1HDL622220j1083340Ht3h00000,0*4B\r\n!AIVDM,2,2,2,B,000000000000000,2*25");
+        let f = all(
+            r"!AIVDM,2,1,2,B,552H<Dl00001HDL62210ThuB08t5B1HDL622220j1083340Ht3h00000,0*4B\r\n!AIVDM,2,2,2,B,000000000000000,2*25",
+        );
         assert_eq!(f.len(), 2);
         assert_eq!(ais(&f[0]).num, 1);
         assert_eq!(ais(&f[1]).num, 2);
-        let f = all(r"\s:rMT2083,t:marinetraffic,c:1698785948*44\!ABVDM,2,1,8,A,53l3sj42A590=5Q2220UHE:04=@Ttr222222221@9HH>46ii0=D532Dp?`1D,0*28\s:rMT2083,t:marinetraffic,c:1698785947*4B\!AIVDM,2,2,8,A,888888888888880,2*2C");
+        let f = all(
+            r"\s:rMT2083,t:marinetraffic,c:1698785948*44\!ABVDM,2,1,8,A,53l3sj42A590=5Q2220UHE:04=@Ttr222222221@9HH>46ii0=D532Dp?`1D,0*28\s:rMT2083,t:marinetraffic,c:1698785947*4B\!AIVDM,2,2,8,A,888888888888880,2*2C",
+        );
         assert_eq!(f.len(), 2);
         assert!(f.iter().all(|f| f.as_ref().is_ok_and(|f| f.tag.is_some())));
     }
@@ -419,8 +486,14 @@ mod tests {
     #[test]
     fn trailing_unix_time_and_junk() {
         let f = all("!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3E,1daasd4218,,1357134222");
-        assert_eq!(f[0].as_ref().unwrap().trailing_time_ms, Some(1_357_134_222_000));
-        let f = all("!--VDM,1,1,,A,802R5Ph0BkAgoPNCkQn0Q@sMKgwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwt,2*57");
+        assert_eq!(
+            f[0].as_ref().unwrap().trailing_time_ms,
+            Some(1_357_134_222_000)
+        );
+        let f = all(r"!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3E\x0d\x0a");
+        assert_eq!(f.len(), 1, "{f:?}");
+        let f =
+            all("!--VDM,1,1,,A,802R5Ph0BkAgoPNCkQn0Q@sMKgwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwt,2*57");
         assert_eq!(&ais(&f[0]).talker, b"--");
     }
 
@@ -429,18 +502,28 @@ mod tests {
         assert_eq!(all("foobar"), vec![Err(Reject::Malformed)]);
         assert!(all("# comment").is_empty());
         assert!(all("   ").is_empty());
-        assert_eq!(all("!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3F")[0], Err(Reject::BadChecksum));
+        assert_eq!(
+            all("!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3F")[0],
+            Err(Reject::BadChecksum)
+        );
         // A cut-off sentence followed by a good one.
         let f = all("!AIVDM,1,1,,B,14pWHb?P0!AIVDM,1,1,,B,14pWHb?P03rwO<F:RQOnROw<25bd,0*3E");
         assert_eq!(f[0], Err(Reject::Malformed));
         assert!(f[1].is_ok());
-        assert_eq!(all(&"x".repeat(MAX_LINE + 1)), vec![Err(Reject::LineTooLong)]);
+        assert_eq!(
+            all(&"x".repeat(MAX_LINE + 1)),
+            vec![Err(Reject::LineTooLong)]
+        );
     }
 
     #[test]
     fn other_sentences_pass_through() {
         let f = all("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D");
-        let Ok(Frame { sentence: Sentence::Other { address, .. }, .. }) = f[0] else {
+        let Ok(Frame {
+            sentence: Sentence::Other { address, .. },
+            ..
+        }) = f[0]
+        else {
             panic!("{f:?}")
         };
         assert_eq!(address, "GPGGA");

@@ -15,7 +15,10 @@ pub struct BinaryData {
 impl BinaryData {
     fn read(b: &Bits, start: usize, end: usize) -> Self {
         let bits = end.saturating_sub(start);
-        BinaryData { bits, bytes: b.bytes(start, bits) }
+        BinaryData {
+            bits,
+            bytes: b.bytes(start, bits),
+        }
     }
 
     fn write(&self, w: &mut BitWriter) {
@@ -32,7 +35,10 @@ impl BinaryData {
         let bits = w.len();
         let (payload, fill) = w.finish();
         match Bits::from_payload(payload.as_bytes(), fill) {
-            Ok(b) => BinaryData { bits, bytes: b.bytes(0, bits) },
+            Ok(b) => BinaryData {
+                bits,
+                bytes: b.bytes(0, bits),
+            },
             Err(_) => BinaryData::default(),
         }
     }
@@ -98,7 +104,10 @@ impl PersonsOnBoard {
             (self.passengers != 8191).then_some(u32::from(self.passengers)),
             (self.personnel != 255).then_some(u32::from(self.personnel)),
         ];
-        parts.iter().any(Option::is_some).then(|| parts.iter().flatten().sum())
+        parts
+            .iter()
+            .any(Option::is_some)
+            .then(|| parts.iter().flatten().sum())
     }
 }
 
@@ -113,12 +122,12 @@ fn application(dac: u16, fid: u8, b: &Bits, start: usize) -> Option<Application>
     let have = b.len().saturating_sub(start);
     match (dac, fid) {
         // Accept FI 10 without its trailing quality flags and spare.
-        (200, 10) if have >= 101 => {
-            Some(Application::InlandStaticVoyage(InlandStaticVoyage::decode_bits(b, start)))
-        }
-        (200, 55) if have >= 29 => {
-            Some(Application::PersonsOnBoard(PersonsOnBoard::decode_bits(b, start)))
-        }
+        (200, 10) if have >= 101 => Some(Application::InlandStaticVoyage(
+            InlandStaticVoyage::decode_bits(b, start),
+        )),
+        (200, 55) if have >= 29 => Some(Application::PersonsOnBoard(PersonsOnBoard::decode_bits(
+            b, start,
+        ))),
         _ => None,
     }
 }
@@ -150,8 +159,12 @@ impl AddressedBinary {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.u(u64::from(self.seqno), 2).u(u64::from(self.dest_mmsi), 30).flag(self.retransmit);
-        w.pad_to(72).u(u64::from(self.dac), 10).u(u64::from(self.fid), 6);
+        w.u(u64::from(self.seqno), 2)
+            .u(u64::from(self.dest_mmsi), 30)
+            .flag(self.retransmit);
+        w.pad_to(72)
+            .u(u64::from(self.dac), 10)
+            .u(u64::from(self.fid), 6);
         self.data.write(w);
     }
 }
@@ -177,7 +190,9 @@ impl BroadcastBinary {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.pad_to(40).u(u64::from(self.dac), 10).u(u64::from(self.fid), 6);
+        w.pad_to(40)
+            .u(u64::from(self.dac), 10)
+            .u(u64::from(self.fid), 6);
         self.data.write(w);
     }
 }
@@ -197,8 +212,10 @@ fn binary_header(b: &Bits) -> Result<(bool, bool, Option<u32>, Option<(u16, u8)>
     let addressed = b.flag(38);
     let structured = b.flag(39);
     let mut p = 40;
+    // No spare bits after the destination: gpsd and libais read the application id
+    // straight after it, and real type 25/26 traffic decodes that way.
     let dest = if addressed {
-        p += 32;
+        p += 30;
         Some(b.u(40, 30) as u32)
     } else {
         None
@@ -225,7 +242,7 @@ fn write_binary_header(
 ) {
     w.flag(addressed).flag(structured);
     if addressed {
-        w.u(u64::from(dest.unwrap_or(0)), 30).u(0, 2);
+        w.u(u64::from(dest.unwrap_or(0)), 30);
     }
     if structured {
         let (dac, fid) = app_id.unwrap_or((0, 0));
@@ -246,7 +263,13 @@ impl SingleSlotBinary {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        write_binary_header(w, self.addressed, self.structured, self.dest_mmsi, self.app_id);
+        write_binary_header(
+            w,
+            self.addressed,
+            self.structured,
+            self.dest_mmsi,
+            self.app_id,
+        );
         self.data.write(w);
     }
 }
@@ -281,7 +304,13 @@ impl MultiSlotBinary {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        write_binary_header(w, self.addressed, self.structured, self.dest_mmsi, self.app_id);
+        write_binary_header(
+            w,
+            self.addressed,
+            self.structured,
+            self.dest_mmsi,
+            self.app_id,
+        );
         self.data.write(w);
         w.u(u64::from(self.radio), 20);
     }

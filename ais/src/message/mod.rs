@@ -5,21 +5,21 @@
 //! Scaled physical values, with "not available" as `None`, come from methods
 //! (`lon()`, `sog()`, `draught_m()`, ...). Sub-modules hold the layouts by family.
 
-pub(crate) mod layout;
 mod binary;
+pub(crate) mod layout;
 mod position;
 mod statics;
 mod system;
 
 pub use binary::{
-    AddressedBinary, Application, BinaryData, BroadcastBinary, InlandStaticVoyage,
-    MultiSlotBinary, PersonsOnBoard, SingleSlotBinary,
+    AddressedBinary, Application, BinaryData, BroadcastBinary, InlandStaticVoyage, MultiSlotBinary,
+    PersonsOnBoard, SingleSlotBinary,
 };
 pub use position::{
     BaseStationReport, ClassBExtended, ClassBPosition, LongRange, PositionReport, SarAircraft,
 };
-pub use statics::{AidToNavigation, StaticDataB, StaticDataReport, StaticVoyage, is_auxiliary};
 pub(crate) use statics::dims as statics_dims;
+pub use statics::{AidToNavigation, StaticDataB, StaticDataReport, StaticVoyage, is_auxiliary};
 pub use system::{
     Acknowledge, AddressedSafety, AssignedMode, ChannelManagement, DataLinkManagement,
     DgnssBroadcast, GroupAssignment, Interrogation, SafetyBroadcast, UtcInquiry,
@@ -90,9 +90,11 @@ pub enum Body {
 }
 
 /// Smallest length each type is accepted at (index = type). Senders routinely drop
-/// trailing spare bits, so the minimum ends at the last defined field.
+/// trailing spare bits, and some cut the communication state short; a report is kept
+/// while every navigation field is present (types 1-3, 4, 11 through RAIM at bit 148,
+/// type 18 through RAIM at bit 147), the missing tail reading as zero.
 const MIN_BITS: [usize; 28] = [
-    0, 168, 168, 168, 168, 420, 88, 72, 56, 168, 72, 168, 72, 72, 40, 88, 92, 80, 168, 312, 72,
+    0, 149, 149, 149, 149, 420, 88, 72, 56, 168, 72, 149, 72, 72, 40, 88, 92, 80, 148, 312, 72,
     272, 168, 160, 160, 40, 60, 96,
 ];
 
@@ -137,13 +139,20 @@ impl Message {
             27 => Body::LongRange(LongRange::decode_bits(b, 0)),
             _ => return Err(Reject::UnknownMessageType),
         };
-        Ok(Message { msg_type, repeat, mmsi, body })
+        Ok(Message {
+            msg_type,
+            repeat,
+            mmsi,
+            body,
+        })
     }
 
     /// Encodes to bits (the inverse of [`Message::decode`]).
     pub fn encode_bits(&self) -> BitWriter {
         let mut w = BitWriter::new();
-        w.u(u64::from(self.msg_type), 6).u(u64::from(self.repeat), 2).u(u64::from(self.mmsi), 30);
+        w.u(u64::from(self.msg_type), 6)
+            .u(u64::from(self.repeat), 2)
+            .u(u64::from(self.mmsi), 30);
         match &self.body {
             Body::Position(m) => m.encode_bits(&mut w, 0),
             Body::BaseStation(m) => m.encode_bits(&mut w, 0),

@@ -97,7 +97,7 @@ impl AidToNavigation {
         let f = AtonFixed::decode_bits(b, 0);
         let mut name = f.name;
         // The extension only counts when the 20-character name is full.
-        if b.len() >= 278 {
+        if name.len() == 20 && b.len() >= 278 {
             let ext_chars = (b.len() - 272) / 6;
             let ext = b.text(272, ext_chars.min(14));
             name.push_str(&ext);
@@ -193,7 +193,9 @@ pub fn is_auxiliary(mmsi: u32) -> bool {
 impl StaticDataReport {
     pub(crate) fn decode(b: &Bits, mmsi: u32) -> Result<Self, Reject> {
         match b.u(38, 2) {
-            0 => Ok(StaticDataReport::PartA { shipname: b.text(40, 20) }),
+            0 => Ok(StaticDataReport::PartA {
+                shipname: b.text(40, 20),
+            }),
             1 => {
                 if b.len() < 162 {
                     return Err(Reject::TruncatedPayload);
@@ -224,7 +226,9 @@ impl StaticDataReport {
             }
             StaticDataReport::PartB(p) => {
                 w.u(1, 2).u(u64::from(p.shiptype), 8).text(&p.vendorid, 3);
-                w.u(u64::from(p.model), 4).u(u64::from(p.serial), 20).text(&p.callsign, 7);
+                w.u(u64::from(p.model), 4)
+                    .u(u64::from(p.serial), 20)
+                    .text(&p.callsign, 7);
                 match p.mothership_mmsi {
                     Some(m) => w.u(u64::from(m), 30),
                     None => w

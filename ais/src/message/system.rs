@@ -14,8 +14,11 @@ pub struct Acknowledge {
 
 impl Acknowledge {
     pub(crate) fn decode(b: &Bits) -> Self {
-        let n = ((b.len().saturating_sub(40)) / 32).clamp(1, 4);
-        let acks = (0..n).map(|k| (b.u(40 + 32 * k, 30) as u32, b.u(70 + 32 * k, 2) as u8)).collect();
+        // A short last block (some senders drop its sequence bits) still names a station.
+        let n = (b.len().saturating_sub(40)).div_ceil(32).clamp(1, 4);
+        let acks = (0..n)
+            .map(|k| (b.u(40 + 32 * k, 30) as u32, b.u(70 + 32 * k, 2) as u8))
+            .collect();
         Acknowledge { acks }
     }
 
@@ -54,7 +57,9 @@ impl AddressedSafety {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.u(u64::from(self.seqno), 2).u(u64::from(self.dest_mmsi), 30).flag(self.retransmit);
+        w.u(u64::from(self.seqno), 2)
+            .u(u64::from(self.dest_mmsi), 30)
+            .flag(self.retransmit);
         w.pad_to(72).text(&self.text, self.text.len().min(156));
     }
 }
@@ -67,7 +72,9 @@ pub struct SafetyBroadcast {
 
 impl SafetyBroadcast {
     pub(crate) fn decode(b: &Bits) -> Self {
-        SafetyBroadcast { text: b.text(40, (b.len().saturating_sub(40) / 6).min(161)) }
+        SafetyBroadcast {
+            text: b.text(40, (b.len().saturating_sub(40) / 6).min(161)),
+        }
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
@@ -100,14 +107,22 @@ impl Interrogation {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.pad_to(40).u(u64::from(self.mmsi1), 30).u(u64::from(self.type1_1), 6);
+        w.pad_to(40)
+            .u(u64::from(self.mmsi1), 30)
+            .u(u64::from(self.type1_1), 6);
         w.u(u64::from(self.offset1_1), 12).pad_to(88);
         if self.type1_2.is_some() || self.mmsi2.is_some() {
             let (t, o) = self.type1_2.unwrap_or_default();
-            w.pad_to(90).u(u64::from(t), 6).u(u64::from(o), 12).pad_to(110);
+            w.pad_to(90)
+                .u(u64::from(t), 6)
+                .u(u64::from(o), 12)
+                .pad_to(110);
         }
         if let Some((m, t, o)) = self.mmsi2 {
-            w.u(u64::from(m), 30).u(u64::from(t), 6).u(u64::from(o), 12).pad_to(160);
+            w.u(u64::from(m), 30)
+                .u(u64::from(t), 6)
+                .u(u64::from(o), 12)
+                .pad_to(160);
         }
     }
 }
@@ -133,11 +148,15 @@ impl AssignedMode {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.pad_to(40).u(u64::from(self.mmsi1), 30).u(u64::from(self.offset1), 12);
+        w.pad_to(40)
+            .u(u64::from(self.mmsi1), 30)
+            .u(u64::from(self.offset1), 12);
         w.u(u64::from(self.increment1), 10);
         match self.second {
             Some((m, o, i)) => {
-                w.u(u64::from(m), 30).u(u64::from(o), 12).u(u64::from(i), 10);
+                w.u(u64::from(m), 30)
+                    .u(u64::from(o), 12)
+                    .u(u64::from(i), 10);
             }
             None => {
                 w.pad_to(96);
@@ -161,12 +180,18 @@ impl DgnssBroadcast {
         DgnssBroadcast {
             lon: b.i(40, 18) as i32,
             lat: b.i(58, 17) as i32,
-            data: BinaryData { bits: b.len() - 80, bytes: b.bytes(80, b.len() - 80) },
+            data: BinaryData {
+                bits: b.len() - 80,
+                bytes: b.bytes(80, b.len() - 80),
+            },
         }
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.pad_to(40).i(i64::from(self.lon), 18).i(i64::from(self.lat), 17).pad_to(80);
+        w.pad_to(40)
+            .i(i64::from(self.lon), 18)
+            .i(i64::from(self.lat), 17)
+            .pad_to(80);
         w.bytes(&self.data.bytes, self.data.bits);
     }
 
@@ -243,7 +268,12 @@ impl ChannelManagement {
             txrx: b.u(64, 4) as u8,
             power: b.flag(68),
             area: (!addressed).then(|| {
-                (b.i(69, 18) as i32, b.i(87, 17) as i32, b.i(104, 18) as i32, b.i(122, 17) as i32)
+                (
+                    b.i(69, 18) as i32,
+                    b.i(87, 17) as i32,
+                    b.i(104, 18) as i32,
+                    b.i(122, 17) as i32,
+                )
             }),
             dest: addressed.then(|| (b.u(69, 30) as u32, b.u(104, 30) as u32)),
             band_a: b.flag(140),
@@ -253,19 +283,31 @@ impl ChannelManagement {
     }
 
     pub(crate) fn encode(&self, w: &mut BitWriter) {
-        w.pad_to(40).u(u64::from(self.channel_a), 12).u(u64::from(self.channel_b), 12);
+        w.pad_to(40)
+            .u(u64::from(self.channel_a), 12)
+            .u(u64::from(self.channel_b), 12);
         w.u(u64::from(self.txrx), 4).flag(self.power);
         match (self.dest, self.area) {
             (Some((d1, d2)), _) => {
-                w.u(u64::from(d1), 30).pad_to(104).u(u64::from(d2), 30).pad_to(139).flag(true);
+                w.u(u64::from(d1), 30)
+                    .pad_to(104)
+                    .u(u64::from(d2), 30)
+                    .pad_to(139)
+                    .flag(true);
             }
             (None, area) => {
                 let (a, b, c, d) = area.unwrap_or_default();
-                w.i(i64::from(a), 18).i(i64::from(b), 17).i(i64::from(c), 18).i(i64::from(d), 17);
+                w.i(i64::from(a), 18)
+                    .i(i64::from(b), 17)
+                    .i(i64::from(c), 18)
+                    .i(i64::from(d), 17);
                 w.flag(false);
             }
         }
-        w.flag(self.band_a).flag(self.band_b).u(u64::from(self.zonesize), 3).pad_to(168);
+        w.flag(self.band_a)
+            .flag(self.band_b)
+            .u(u64::from(self.zonesize), 3)
+            .pad_to(168);
     }
 }
 

@@ -1,0 +1,288 @@
+//! Differential test against gpsd: on every AIS log in the shared corpora, every message
+//! both decoders decode must agree on every field they have in common, except the
+//! listed, explained differences in `known_difference`.
+//!
+//! Two references: gpsd's own expected decodes shipped in the corpora
+//! (`gpsd/expected-gpsd-json/*.chk`), and the `gpsdecode` binary of the installed
+//! gpsd-clients package run on every log. `scripts/test` installs gpsd-clients.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ais::gpsd_json::{self, JsonOptions};
+use ais::{Decoder, Output};
+use serde_json::{Map, Value};
+
+fn corpora() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        here.join("../../shared/corpora"),
+        here.join("../shared/corpora"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.is_dir())
+        .expect("shared/corpora must sit beside the repository")
+}
+
+fn ours(input: &[u8], scaled: bool) -> Vec<Map<String, Value>> {
+    let mut d = Decoder::default();
+    let mut out = Vec::new();
+    for line in input.split(|&c| c == b'\n') {
+        d.decode_line(line, &mut |o| {
+            if let Output::Ais(m) = o {
+                let mut buf = Vec::new();
+                gpsd_json::write(&mut buf, &m, JsonOptions { scaled });
+                match serde_json::from_slice(&buf) {
+                    Ok(Value::Object(obj)) => out.push(obj),
+                    other => panic!("invalid JSON {other:?}: {}", String::from_utf8_lossy(&buf)),
+                }
+            }
+        });
+    }
+    out
+}
+
+fn ais_objects(text: &str) -> Vec<Map<String, Value>> {
+    text.lines()
+        .filter(|l| l.starts_with('{'))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| match v {
+            Value::Object(o) if o.get("class") == Some(&Value::String("AIS".into())) => Some(o),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Fields where gpsd is known to differ from the specification, with the reason.
+fn known_difference(g: &Map<String, Value>, key: &str) -> Option<&'static str> {
+    let ty = g.get("type").and_then(Value::as_u64)?;
+    let dac = g.get("dac").and_then(Value::as_u64);
+    let fid = g.get("fid").and_then(Value::as_u64);
+    match (ty, dac, fid, key) {
+        // gpsd keeps part A's name and merges it into the part B report of the same MMSI.
+        (24, _, _, "shipname") => Some("gpsd merges type 24 parts A and B"),
+        _ => None,
+    }
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    compared: usize,
+    fields: usize,
+    disagreements: Vec<String>,
+    explained: Vec<String>,
+    only_gpsd: usize,
+    only_gpsd_examples: Vec<String>,
+}
+
+fn compare(name: &str, gpsd: &[Map<String, Value>], mine: &[Map<String, Value>], t: &mut Tally) {
+    let mut j = 0;
+    for g in gpsd {
+        let key = (g.get("type"), g.get("mmsi"));
+        let Some(k) = (j..mine.len().min(j + 64))
+            .find(|&k| (mine[k].get("type"), mine[k].get("mmsi")) == key)
+        else {
+            t.only_gpsd += 1;
+            if t.only_gpsd_examples.len() < 10 {
+                t.only_gpsd_examples
+                    .push(format!("{name}: {}", Value::Object(g.clone())));
+            }
+            continue;
+        };
+        j = k + 1;
+        let o = &mine[k];
+        t.compared += 1;
+        for (field, gv) in g {
+            if matches!(field.as_str(), "class" | "device" | "scaled") {
+                continue;
+            }
+            let Some(ov) = o.get(field) else { continue };
+            t.fields += 1;
+            if !same(gv, ov) {
+                let line = format!(
+                    "{name}: type {} mmsi {} field {field}: gpsd {gv} ours {ov}",
+                    key.0.unwrap_or(&Value::Null),
+                    key.1.unwrap_or(&Value::Null)
+                );
+                match known_difference(g, field) {
+                    Some(why) => t.explained.push(format!("{line} ({why})")),
+                    None => t.disagreements.push(line),
+                }
+            }
+        }
+    }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.trim_end() == y.trim_end(),
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) => (p - q).abs() <= 1e-9 * p.abs().max(1.0),
+            _ => x == y,
+        },
+        _ => a == b,
+    }
+}
+
+fn report(t: &Tally) {
+    eprintln!(
+        "compared {} messages, {} fields; {} disagreements, {} explained; {} decoded by gpsd only",
+        t.compared,
+        t.fields,
+        t.disagreements.len(),
+        t.explained.len(),
+        t.only_gpsd
+    );
+    let mut by_field = std::collections::BTreeMap::new();
+    for d in &t.disagreements {
+        let field = d
+            .split(" field ")
+            .nth(1)
+            .and_then(|r| r.split(':').next())
+            .unwrap_or("?");
+        *by_field.entry(field.to_string()).or_insert(0usize) += 1;
+    }
+    if !by_field.is_empty() {
+        eprintln!("  disagreements by field: {by_field:?}");
+    }
+    for d in t
+        .disagreements
+        .iter()
+        .filter(|d| !d.contains("_text"))
+        .take(60)
+    {
+        eprintln!("  DISAGREE {d}");
+    }
+    for d in &t.only_gpsd_examples {
+        eprintln!("  gpsd only: {d}");
+    }
+    for d in t.explained.iter().take(10) {
+        eprintln!("  explained {d}");
+    }
+}
+
+/// gpsd's `.chk` files interleave input lines with the JSON gpsd printed for them, so
+/// each gpsd object is compared with what riverwatch decoded from the same lines.
+fn compare_interleaved(name: &str, chk: &str, t: &mut Tally) {
+    let mut d = Decoder::default();
+    let mut pending: Vec<Map<String, Value>> = Vec::new();
+    let mut last: Option<Map<String, Value>> = None;
+    for line in chk.lines() {
+        if line.starts_with('{') {
+            let gpsd = ais_objects(line);
+            if gpsd.is_empty() {
+                continue;
+            }
+            // The daemon re-reports its last AIS message after other sentences' reports;
+            // a repeat with no new input behind it is not a new decode.
+            if pending.is_empty() && last.as_ref() == gpsd.first() {
+                continue;
+            }
+            compare(name, &gpsd, &pending, t);
+            last = gpsd.into_iter().last();
+            pending.clear();
+        } else {
+            d.decode_line(line.as_bytes(), &mut |o| {
+                if let Output::Ais(m) = o {
+                    let mut buf = Vec::new();
+                    gpsd_json::write(&mut buf, &m, JsonOptions { scaled: false });
+                    if let Ok(Value::Object(obj)) = serde_json::from_slice(&buf) {
+                        pending.push(obj);
+                    }
+                }
+            });
+        }
+    }
+}
+
+#[test]
+fn agrees_with_gpsds_expected_decodes() {
+    let dir = corpora().join("gpsd/expected-gpsd-json");
+    let mut t = Tally::default();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("expected-gpsd-json")
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let chk = std::fs::read_to_string(entry.path()).expect("read chk");
+        compare_interleaved(&entry.file_name().to_string_lossy(), &chk, &mut t);
+    }
+    report(&t);
+    assert!(
+        t.compared > 1000,
+        "too few messages compared: {}",
+        t.compared
+    );
+    assert!(
+        t.disagreements.is_empty(),
+        "{} unexplained disagreements",
+        t.disagreements.len()
+    );
+    assert!(
+        t.explained.len() * 1000 < t.compared,
+        "explained differences over 0.1 %"
+    );
+}
+
+fn ais_logs() -> Vec<PathBuf> {
+    let mut logs = Vec::new();
+    for dir in std::fs::read_dir(corpora()).expect("corpora").flatten() {
+        if !dir.path().is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+            let p = f.path();
+            let text = std::fs::read(&p).unwrap_or_default();
+            if p.is_file() && text.windows(4).any(|w| w == b"VDM," || w == b"VDO,") {
+                logs.push(p);
+            }
+        }
+    }
+    logs.sort();
+    logs
+}
+
+#[test]
+fn agrees_with_gpsdecode_on_every_corpus_log() {
+    let Ok(version) = Command::new("gpsdecode").arg("-V").output() else {
+        panic!("gpsdecode not found: install the gpsd-clients package (scripts/test does)");
+    };
+    eprintln!("{}", String::from_utf8_lossy(&version.stdout).trim());
+    let mut t = Tally::default();
+    for log in ais_logs() {
+        let input = std::fs::read(&log).expect("read log");
+        let out = Command::new("gpsdecode")
+            .args(["-u", "-j"])
+            .stdin(std::fs::File::open(&log).expect("open log"))
+            .output()
+            .expect("run gpsdecode");
+        let name = log
+            .strip_prefix(corpora())
+            .unwrap_or(&log)
+            .display()
+            .to_string();
+        compare(
+            &name,
+            &ais_objects(&String::from_utf8_lossy(&out.stdout)),
+            &ours(&input, false),
+            &mut t,
+        );
+    }
+    report(&t);
+    assert!(
+        t.compared > 5000,
+        "too few messages compared: {}",
+        t.compared
+    );
+    assert!(
+        t.disagreements.is_empty(),
+        "{} unexplained disagreements",
+        t.disagreements.len()
+    );
+    assert!(
+        t.explained.len() * 1000 < t.compared,
+        "explained differences over 0.1 %"
+    );
+}
