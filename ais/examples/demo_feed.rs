@@ -4,8 +4,8 @@
 
 use ais::encode::{EncodeOptions, TagOptions, encode};
 use ais::message::{
-    Application, BinaryData, BroadcastBinary, InlandStaticVoyage, PersonsOnBoard,
-    PositionReport, StaticVoyage,
+    Application, BinaryData, BroadcastBinary, InlandStaticVoyage, PersonsOnBoard, PositionReport,
+    StaticVoyage,
 };
 use ais::{Body, Message};
 
@@ -15,7 +15,11 @@ fn main() {
     let mut emit = |msg: Message, t_ms: i64, tower: &str| {
         let opts = EncodeOptions {
             seq_id: seq,
-            tag: Some(TagOptions { source: Some(tower.into()), time_ms: Some(t_ms), group_id: None }),
+            tag: Some(TagOptions {
+                source: Some(tower.into()),
+                time_ms: Some(t_ms),
+                group_id: None,
+            }),
             ..EncodeOptions::default()
         };
         seq = (seq + 1) % 10;
@@ -77,7 +81,11 @@ fn main() {
         start_ms + 2_000,
         "tower-01",
     );
-    let pob = Application::PersonsOnBoard(PersonsOnBoard { crew: 3, passengers: 41, personnel: 1 });
+    let pob = Application::PersonsOnBoard(PersonsOnBoard {
+        crew: 3,
+        passengers: 41,
+        personnel: 1,
+    });
     emit(
         Message {
             msg_type: 8,

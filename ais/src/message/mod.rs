@@ -22,7 +22,7 @@ pub(crate) use statics::dims as statics_dims;
 pub use statics::{AidToNavigation, StaticDataB, StaticDataReport, StaticVoyage, is_auxiliary};
 pub use system::{
     Acknowledge, AddressedSafety, AssignedMode, ChannelManagement, DataLinkManagement,
-    DgnssBroadcast, GroupAssignment, Interrogation, SafetyBroadcast, UtcInquiry,
+    DgnssBroadcast, GroupAssignment, Interrogation, SafetyBroadcast, SlotReservation, UtcInquiry,
 };
 
 use crate::bits::{BitWriter, Bits};
