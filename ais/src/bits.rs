@@ -74,6 +74,11 @@ impl Bits {
         Ok(b)
     }
 
+    /// Empties the buffer for reuse (the decoder keeps one and refills it per sentence).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// Appends a fragment's payload (multi-sentence messages are concatenated).
     pub fn push_payload(&mut self, payload: &[u8], fill: u8) -> Result<(), Reject> {
         if fill > 5 {
@@ -86,50 +91,66 @@ impl Bits {
         if (fill as usize) > add {
             return Err(Reject::BadFillBits);
         }
-        let mut len = self.len;
-        // Accumulate characters into a register and flush whole words.
-        let mut acc: u64 = 0;
-        let mut acc_bits = 0u32;
-        // Start from a partially filled word.
-        let rem = len % 64;
-        if rem != 0 {
-            acc = self.words[len / 64] >> (64 - rem);
-            acc_bits = rem as u32;
-            len -= rem;
+        // A 128-bit register takes four characters (24 bits) at a time; its top 64 bits
+        // are flushed whenever they are complete.
+        let rem = self.len % 64;
+        let mut word = self.len / 64;
+        let mut acc: u128 = if rem == 0 {
+            0
+        } else {
+            u128::from(self.words[word] >> (64 - rem))
+        };
+        let mut acc_bits = rem as u32;
+        let mut chunks = payload.chunks_exact(4);
+        for c in &mut chunks {
+            let (a, b, d, e) = (
+                DEARMOR[c[0] as usize],
+                DEARMOR[c[1] as usize],
+                DEARMOR[c[2] as usize],
+                DEARMOR[c[3] as usize],
+            );
+            if (a | b | d | e) & 0xC0 != 0 {
+                return Err(Reject::BadPayloadChar);
+            }
+            let v =
+                (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(d) << 6) | u32::from(e);
+            acc = (acc << 24) | u128::from(v);
+            acc_bits += 24;
+            if acc_bits >= 64 {
+                acc_bits -= 64;
+                self.words[word] = (acc >> acc_bits) as u64;
+                word += 1;
+            }
         }
-        for &c in payload {
+        for &c in chunks.remainder() {
             let v = DEARMOR[c as usize];
             if v == INVALID {
                 return Err(Reject::BadPayloadChar);
             }
-            if acc_bits + 6 <= 64 {
-                acc = (acc << 6) | v as u64;
-                acc_bits += 6;
-                if acc_bits == 64 {
-                    self.words[len / 64] = acc;
-                    len += 64;
-                    acc = 0;
-                    acc_bits = 0;
-                }
-            } else {
-                let take = 64 - acc_bits; // 2 or 4 bits complete this word
-                let hi = (v as u64) >> (6 - take);
-                self.words[len / 64] = (acc << take) | hi;
-                len += 64;
-                acc_bits = 6 - take;
-                acc = (v as u64) & ((1u64 << acc_bits) - 1);
+            acc = (acc << 6) | u128::from(v);
+            acc_bits += 6;
+            if acc_bits >= 64 {
+                acc_bits -= 64;
+                self.words[word] = (acc >> acc_bits) as u64;
+                word += 1;
             }
         }
         if acc_bits > 0 {
-            self.words[len / 64] = acc << (64 - acc_bits);
-            len += acc_bits as usize;
+            let low = (acc as u64) & (u64::MAX >> (64 - acc_bits));
+            self.words[word] = low << (64 - acc_bits);
         }
-        self.len = len - fill as usize;
-        // Keep bits past the end zero so reads beyond a short message are well defined.
+        self.len += add - fill as usize;
+        // Bits past the end read as zero: mask the last word and clear the next two
+        // (a field read never reaches further than that past a short message).
         let end = self.len;
-        if end % 64 != 0 {
-            let w = end / 64;
+        let w = end / 64;
+        if !end.is_multiple_of(64) {
             self.words[w] &= !0u64 << (64 - end % 64);
+        } else if w < WORDS {
+            self.words[w] = 0;
+        }
+        for k in w + 1..(w + 3).min(WORDS) {
+            self.words[k] = 0;
         }
         Ok(())
     }

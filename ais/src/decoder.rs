@@ -5,7 +5,7 @@ use crate::error::Reject;
 use crate::fragment::{Fragment, KeyRef, Limits, Reassembler};
 use crate::gnss::{self, GnssFix};
 use crate::message::Message;
-use crate::sentence::{AisSentence, Frame, Sentence, frames};
+use crate::sentence::{AisSentence, Frame, Sentence, TagBlock, frames};
 
 /// Where and when a message was heard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,7 @@ pub struct Decoder {
     /// Time from a Gatehouse `$PGHP` header, applied to the next AIS sentence.
     pghp_ms: Option<i64>,
     stats: Stats,
+    scratch: Bits,
 }
 
 impl Default for Decoder {
@@ -82,6 +83,7 @@ impl Decoder {
             reassembler: Reassembler::new(limits),
             pghp_ms: None,
             stats: Stats::default(),
+            scratch: Bits::new(),
         }
     }
 
@@ -91,7 +93,7 @@ impl Decoder {
 
     /// Decodes one line (with or without its line ending); `out` receives every message,
     /// GNSS fix and reject the line produced, in order.
-    pub fn decode_line<'l>(&mut self, line: &'l [u8], out: &mut impl FnMut(Output<'_>)) {
+    pub fn decode_line(&mut self, line: &[u8], out: &mut impl FnMut(Output<'_>)) {
         self.stats.lines += 1;
         for frame in frames(line) {
             match frame {
@@ -119,7 +121,13 @@ impl Decoder {
         if let Some(e) = frame.tag_error {
             self.reject(e, out);
         }
-        let tag = frame.tag.unwrap_or_default();
+        let tag = match frame.tag_block() {
+            Ok(t) => t.unwrap_or_default(),
+            Err(e) => {
+                self.reject(e, out);
+                TagBlock::default()
+            }
+        };
         match frame.sentence {
             Sentence::Ais(s) => {
                 self.stats.ais_sentences += 1;
@@ -176,10 +184,11 @@ impl Decoder {
             for _ in 0..dropped {
                 self.reject(Reject::FragmentTimeout, out);
             }
-            let bits = match Bits::from_payload(s.payload, s.fill) {
-                Ok(b) => b,
-                Err(e) => return self.reject(e, out),
-            };
+            // One reused buffer: no 200-byte zeroing or move per sentence.
+            self.scratch.clear();
+            if let Err(e) = self.scratch.push_payload(s.payload, s.fill) {
+                return self.reject(e, out);
+            }
             let meta = Meta {
                 station,
                 time_ms,
@@ -188,7 +197,7 @@ impl Decoder {
                 own_vessel: s.own_vessel,
                 fragments: 1,
             };
-            return self.message(&bits, meta, out);
+            return emit(&mut self.stats, &self.scratch, meta, out);
         }
         let key = match tag_group {
             Some(g) => KeyRef::TagGroup(g),
@@ -232,19 +241,22 @@ impl Decoder {
                     own_vessel: done.meta.own_vessel,
                     fragments: done.fragments,
                 };
-                self.message(&done.bits, meta, out);
+                emit(&mut self.stats, &done.bits, meta, out);
             }
             Err(e) => self.reject(e, out),
         }
     }
+}
 
-    fn message(&mut self, bits: &Bits, meta: Meta<'_>, out: &mut impl FnMut(Output<'_>)) {
-        match Message::decode(bits) {
-            Ok(message) => {
-                self.stats.messages[message.msg_type as usize] += 1;
-                out(Output::Ais(Decoded { message, meta }));
-            }
-            Err(e) => self.reject(e, out),
+fn emit(stats: &mut Stats, bits: &Bits, meta: Meta<'_>, out: &mut impl FnMut(Output<'_>)) {
+    match Message::decode(bits) {
+        Ok(message) => {
+            stats.messages[message.msg_type as usize] += 1;
+            out(Output::Ais(Decoded { message, meta }));
+        }
+        Err(e) => {
+            stats.rejects[e.index()] += 1;
+            out(Output::Reject(e));
         }
     }
 }

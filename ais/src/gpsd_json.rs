@@ -33,7 +33,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             o.str_lit("status_text", status_text(p.status));
             if s {
                 match p.turn {
-                    -128 => o.str_lit("turn", "nan"),
+                    -128 => o.str_lit("turn", "n/a"),
                     127 => o.str_lit("turn", "fastright"),
                     -127 => o.str_lit("turn", "fastleft"),
                     t => {
@@ -297,7 +297,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
 
 fn speed_tenths(o: &mut Obj<'_>, speed: u16) {
     match speed {
-        1023 => o.str_lit("speed", "nan"),
+        1023 => o.str_lit("speed", "n/a"),
         1022 => o.str_lit("speed", "fast"),
         v => o.fixed("speed", f64::from(v) / 10.0, 1),
     }
@@ -313,11 +313,7 @@ fn speed_or(o: &mut Obj<'_>, speed: u16, scaled: bool) {
 
 fn course_tenths(o: &mut Obj<'_>, course: u16, scaled: bool) {
     if scaled {
-        if course == 3600 {
-            o.str_lit("course", "nan");
-        } else {
-            o.fixed("course", f64::from(course) / 10.0, 1);
-        }
+        o.fixed("course", f64::from(course) / 10.0, 1);
     } else {
         o.u("course", course);
     }
@@ -417,34 +413,78 @@ pub fn hazard_text(h: u8) -> &'static str {
     }
 }
 
-/// Loaded/unloaded text for inland FI 10.
+/// Loaded/unloaded text for inland FI 10, per the ECE Vessel Tracking and Tracing
+/// standard (table 2.4): 1 = loaded, 2 = unloaded. gpsd prints these two swapped.
 pub fn loaded_text(l: u8) -> &'static str {
     match l {
         1 => "Loaded",
         2 => "Unloaded",
-        _ => "N/A (default)",
+        0 => "N/A (default)",
+        _ => "INVALID LOAD STATUS",
     }
 }
 
-/// A few ERI ship types by name; the rest by number.
+/// ERI ship or combination type (ERI classification, as listed in the inland AIS
+/// standard's annex). gpsd's table stops at 8370; the codes after it are in the ERI list.
 pub fn eri_shiptype_text(t: u16) -> &'static str {
     match t {
         8000 => "Vessel, type unknown",
         8010 => "Motor freighter",
         8020 => "Motor tanker",
+        8021 => "Motor tanker, liquid cargo, type N",
+        8022 => "Motor tanker, liquid cargo, type C",
+        8023 => "Motor tanker, dry cargo as if liquid (e.g. cement)",
         8030 => "Container vessel",
         8040 => "Gas tanker",
         8050 => "Motor freighter, tug",
         8060 => "Motor tanker, tug",
-        8160 => "Motor freighter with one or more ships alongside",
+        8070 => "Motor freighter with one or more ships alongside",
+        8080 => "Motor freighter with tanker",
+        8090 => "Motor freighter pushing one or more freighters",
+        8100 => "Motor freighter pushing at least one tank-ship",
+        8110 => "Tug, freighter",
+        8120 => "Tug, tanker",
+        8130 => "Tug freighter, coupled",
+        8140 => "Tug, freighter/tanker, coupled",
+        8150 => "Freightbarge",
+        8160 => "Tankbarge",
+        8161 => "Tankbarge, liquid cargo, type N",
+        8162 => "Tankbarge, liquid cargo, type C",
+        8163 => "Tankbarge, dry cargo as if liquid (e.g. cement)",
+        8170 => "Freightbarge with containers",
+        8180 => "Tankbarge, gas",
+        8210 => "Pushtow, one cargo barge",
+        8220 => "Pushtow, two cargo barges",
+        8230 => "Pushtow, three cargo barges",
+        8240 => "Pushtow, four cargo barges",
+        8250 => "Pushtow, five cargo barges",
+        8260 => "Pushtow, six cargo barges",
+        8270 => "Pushtow, seven cargo barges",
+        8280 => "Pushtow, eight cargo barges",
+        8290 => "Pushtow, nine or more barges",
+        8310 => "Pushtow, one tank/gas barge",
+        8320 => "Pushtow, two barges at least one tanker or gas barge",
+        8330 => "Pushtow, three barges at least one tanker or gas barge",
+        8340 => "Pushtow, four barges at least one tanker or gas barge",
+        8350 => "Pushtow, five barges at least one tanker or gas barge",
+        8360 => "Pushtow, six barges at least one tanker or gas barge",
+        8370 => "Pushtow, seven barges at least one tanker or gas barge",
         8400 => "Tug, single",
-        8440 => "Dredger",
+        8410 => "Tug, one or more tows",
+        8420 => "Tug, assisting a vessel or linked combination",
+        8430 => "Pushboat, single",
+        8440 => "Passenger ship, ferry, cruise ship, red cross ship",
+        8441 => "Ferry",
+        8442 => "Red cross ship",
+        8443 => "Cruise ship",
+        8444 => "Passenger ship without accommodation",
         8450 => "Service vessel, police patrol, port service",
-        8500 => "Passenger ship",
-        8510 => "Ferry",
-        8520 => "Red cross ship",
-        8530 => "Cruise ship",
-        8540 => "Passenger ship without accommodation",
+        8460 => "Vessel, work maintenance craft, floating derrick, cable-ship, buoy-ship, dredge",
+        8470 => "Object, towed, not otherwise specified",
+        8480 => "Fishing boat",
+        8490 => "Bunkership",
+        8500 => "Barge, tanker, chemical",
+        8510 => "Object, not otherwise specified",
         1500 => "General cargo Vessel maritime",
         1510 => "Unit carrier maritime",
         1520 => "Bulk carrier maritime",
@@ -453,7 +493,8 @@ pub fn eri_shiptype_text(t: u16) -> &'static str {
         1850 => "Pleasure craft, longer than 20 metres",
         1900 => "Fast ship",
         1910 => "Hydrofoil",
-        _ => "Unknown",
+        1920 => "Catamaran fast",
+        _ => "Illegal ship type value.",
     }
 }
 

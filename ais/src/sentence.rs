@@ -70,12 +70,21 @@ pub enum Sentence<'a> {
 /// A sentence with what surrounded it on the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame<'a> {
-    pub tag: Option<TagBlock<'a>>,
+    /// The tag block's fields (checksum verified; parsed by [`Frame::tag_block`]). Kept as
+    /// text so a frame stays small: framing is the hot path and most fields go unused.
+    pub tag: Option<&'a str>,
     /// Set when a tag block was present but dropped.
     pub tag_error: Option<Reject>,
     pub sentence: Sentence<'a>,
     /// A UNIX time (ms) that the logger appended after the checksum (`...*5C,1357134218`).
     pub trailing_time_ms: Option<i64>,
+}
+
+impl<'a> Frame<'a> {
+    /// The parsed tag block, if the frame has one.
+    pub fn tag_block(&self) -> Result<Option<TagBlock<'a>>, Reject> {
+        self.tag.map(parse_tag_fields).transpose()
+    }
 }
 
 /// What one line holds: frames, rejects, or nothing (blank line, `#` comment).
@@ -136,10 +145,11 @@ impl<'a> Iterator for Frames<'a> {
             return None;
         }
         // Junk before the first start character costs only itself.
-        let start = match line[p..]
-            .iter()
-            .position(|&c| matches!(c, b'\\' | b'!' | b'$'))
-        {
+        let start = match line[p] {
+            b'\\' | b'!' | b'$' => Some(0),
+            _ => memchr::memchr3(b'\\', b'!', b'$', &line[p..]),
+        };
+        let start = match start {
             Some(k) => p + k,
             None => {
                 self.done = true;
@@ -165,7 +175,7 @@ fn parse_frame(line: &[u8], start: usize) -> (Result<Frame<'_>, Reject>, usize) 
             return (Err(Reject::BadTagBlock), line.len());
         };
         let body = &line[p + 1..p + 1 + close];
-        match parse_tag_block(body) {
+        match check_tag_block(body) {
             Ok(t) => tag = Some(t),
             Err(e) => tag_error = Some(e),
         }
@@ -176,17 +186,30 @@ fn parse_frame(line: &[u8], start: usize) -> (Result<Frame<'_>, Reject>, usize) 
         }
     }
     let s = p;
-    // The sentence runs to '*' and two hex digits.
-    let Some(star) = line[s..].iter().position(|&c| c == b'*').map(|k| s + k) else {
-        return (Err(Reject::Malformed), line.len());
+    // The sentence runs to '*' and two hex digits. (memchr: SIMD scans are the bulk of
+    // the framing cost on real feeds.)
+    // Most lines end with this sentence's "*hh": try there before scanning for '*'.
+    let n = line.len();
+    let tail_star = n >= s + 4 && line[n - 3] == b'*';
+    let interior = if tail_star {
+        memchr::memchr3(b'!', b'$', b'\\', &line[s + 1..n - 3])
+    } else {
+        None
     };
-    // A new start character before '*' means this sentence was cut short.
-    if let Some(k) = line[s + 1..star]
-        .iter()
-        .position(|&c| matches!(c, b'!' | b'$' | b'\\'))
-    {
-        return (Err(Reject::Malformed), s + 1 + k);
-    }
+    // A stray '*' inside the body fails the checksum or de-armoring later, so only the
+    // start characters need looking for on the fast path.
+    let star = if tail_star && interior.is_none() {
+        n - 3
+    } else {
+        let Some(star) = memchr::memchr(b'*', &line[s + 1..]).map(|k| s + 1 + k) else {
+            return (Err(Reject::Malformed), line.len());
+        };
+        // A new start character before '*' means this sentence was cut short.
+        if let Some(k) = memchr::memchr3(b'!', b'$', b'\\', &line[s + 1..star]) {
+            return (Err(Reject::Malformed), s + 1 + k);
+        }
+        star
+    };
     let (Some(h1), Some(h2)) = (
         line.get(star + 1).and_then(|&c| hex(c)),
         line.get(star + 2).and_then(|&c| hex(c)),
@@ -234,15 +257,24 @@ fn next_start(line: &[u8], p: usize) -> usize {
     if p >= line.len() {
         return line.len();
     }
-    line[p..]
-        .iter()
-        .position(|&c| matches!(c, b'\\' | b'!' | b'$'))
-        .map_or(line.len(), |k| p + k)
+    memchr::memchr3(b'\\', b'!', b'$', &line[p..]).map_or(line.len(), |k| p + k)
 }
 
+/// XOR of all bytes, eight at a time (the checksum runs over every sentence).
 #[inline]
 fn xor(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0, |a, &b| a ^ b)
+    let mut chunks = bytes.chunks_exact(8);
+    let mut acc = 0u64;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        acc ^= u64::from_le_bytes(w);
+    }
+    let mut x = acc.to_le_bytes().iter().fold(0u8, |a, &b| a ^ b);
+    for &b in chunks.remainder() {
+        x ^= b;
+    }
+    x
 }
 
 #[inline]
@@ -274,7 +306,8 @@ fn trailing_time(rest: &[u8]) -> Option<i64> {
     }
 }
 
-fn parse_tag_block(body: &[u8]) -> Result<TagBlock<'_>, Reject> {
+/// Verifies a tag block's checksum; returns its fields.
+fn check_tag_block(body: &[u8]) -> Result<&str, Reject> {
     let star = body
         .iter()
         .rposition(|&c| c == b'*')
@@ -290,7 +323,11 @@ fn parse_tag_block(body: &[u8]) -> Result<TagBlock<'_>, Reject> {
     if xor(fields) != (h1 << 4 | h2) {
         return Err(Reject::BadTagBlock);
     }
-    let text = std::str::from_utf8(fields).map_err(|_| Reject::BadTagBlock)?;
+    std::str::from_utf8(fields).map_err(|_| Reject::BadTagBlock)
+}
+
+/// Parses checksummed tag-block fields (`s:tower-03,c:1763800000`).
+pub fn parse_tag_fields(text: &str) -> Result<TagBlock<'_>, Reject> {
     let mut t = TagBlock::default();
     for field in text.split(',') {
         let (key, value) = field.split_once(':').ok_or(Reject::BadTagBlock)?;
@@ -339,40 +376,42 @@ fn parse_group(v: &str) -> Result<Group, Reject> {
 /// `sentence` runs from the start character up to (not including) '*'; `whole` includes
 /// the checksum.
 fn parse_sentence<'a>(sentence: &'a [u8], whole: &'a [u8]) -> Result<Sentence<'a>, Reject> {
-    let comma = sentence
-        .iter()
-        .position(|&c| c == b',')
-        .unwrap_or(sentence.len());
-    let address = std::str::from_utf8(&sentence[1..comma]).map_err(|_| Reject::Malformed)?;
-    if address.len() == 5 && (address.ends_with("VDM") || address.ends_with("VDO")) {
-        return parse_ais(sentence, address).map(Sentence::Ais);
+    // AIS first, on bytes: this is every sentence of a tower feed.
+    if let [_, t1, t2, b'V', b'D', k @ (b'M' | b'O'), b',', ..] = *sentence {
+        return parse_ais(sentence, [t1, t2], k == b'O').map(Sentence::Ais);
     }
+    let comma = memchr::memchr(b',', sentence).unwrap_or(sentence.len());
+    let address = std::str::from_utf8(&sentence[1..comma]).map_err(|_| Reject::Malformed)?;
     let text = std::str::from_utf8(whole).map_err(|_| Reject::Malformed)?;
     Ok(Sentence::Other { address, text })
 }
 
-fn parse_ais<'a>(sentence: &'a [u8], address: &str) -> Result<AisSentence<'a>, Reject> {
-    let a = address.as_bytes();
-    let mut fields = sentence.split(|&c| c == b',');
-    fields.next();
-    let mut field = || fields.next().ok_or(Reject::Malformed);
-    let total = digit(field()?).ok_or(Reject::Malformed)?;
-    let num = digit(field()?).ok_or(Reject::Malformed)?;
-    let seq = field()?;
-    let channel = field()?;
-    let payload = field()?;
-    let fill = field()?;
-    if fields.next().is_some() || total == 0 || num == 0 || num > total {
+/// `!xxVDM,total,num,seq,channel,payload,fill` (without the checksum).
+fn parse_ais(
+    sentence: &[u8],
+    talker: [u8; 2],
+    own_vessel: bool,
+) -> Result<AisSentence<'_>, Reject> {
+    let mut rest = &sentence[7..];
+    let total = take_digit(&mut rest).ok_or(Reject::Malformed)?;
+    let num = take_digit(&mut rest).ok_or(Reject::Malformed)?;
+    let seq = take_short(&mut rest).ok_or(Reject::Malformed)?;
+    let channel = take_short(&mut rest).ok_or(Reject::Malformed)?;
+    // The payload runs to the last comma; a comma inside it fails de-armoring.
+    let last = memchr::memrchr(b',', rest).ok_or(Reject::Malformed)?;
+    let (payload, fill) = (&rest[..last], &rest[last + 1..]);
+    if total == 0 || num == 0 || num > total {
         return Err(Reject::Malformed);
     }
     let seq_id = match seq {
-        [] => None,
-        s => Some(digit(s).ok_or(Reject::Malformed)?),
+        None => None,
+        Some(c) if c.is_ascii_digit() => Some(c - b'0'),
+        Some(_) => return Err(Reject::Malformed),
     };
     let channel = match channel {
-        [] => None,
-        [c] if c.is_ascii_alphanumeric() => Some(*c),
-        _ => return Err(Reject::Malformed),
+        None => None,
+        Some(c) if c.is_ascii_alphanumeric() => Some(c),
+        Some(_) => return Err(Reject::Malformed),
     };
     let fill = match fill {
         [] => 0,
@@ -382,8 +421,8 @@ fn parse_ais<'a>(sentence: &'a [u8], address: &str) -> Result<AisSentence<'a>, R
         return Err(Reject::TruncatedPayload);
     }
     Ok(AisSentence {
-        talker: [a[0], a[1]],
-        own_vessel: &a[2..] == b"VDO",
+        talker,
+        own_vessel,
         total,
         num,
         seq_id,
@@ -391,6 +430,32 @@ fn parse_ais<'a>(sentence: &'a [u8], address: &str) -> Result<AisSentence<'a>, R
         payload,
         fill,
     })
+}
+
+/// One digit and its comma.
+fn take_digit(rest: &mut &[u8]) -> Option<u8> {
+    match **rest {
+        [c, b',', ..] if c.is_ascii_digit() => {
+            *rest = &rest[2..];
+            Some(c - b'0')
+        }
+        _ => None,
+    }
+}
+
+/// An empty or one-character field and its comma: `Some(None)` for empty.
+fn take_short(rest: &mut &[u8]) -> Option<Option<u8>> {
+    match **rest {
+        [b',', ..] => {
+            *rest = &rest[1..];
+            Some(None)
+        }
+        [c, b',', ..] => {
+            *rest = &rest[2..];
+            Some(Some(c))
+        }
+        _ => None,
+    }
 }
 
 fn digit(f: &[u8]) -> Option<u8> {
@@ -442,7 +507,7 @@ mod tests {
             r"\g:1-2-1278,s:66,c:1661782369*43\!AIVDM,2,1,3,A,56=nR7D00003A<I@E=@TmDh637OS60mA:222220N1@6427?P00888888,0*66",
         );
         let Ok(frame) = &f[0] else { panic!("{f:?}") };
-        let t = frame.tag.unwrap();
+        let t = frame.tag_block().unwrap().unwrap();
         assert_eq!(t.source, Some("66"));
         assert_eq!(t.time_ms, Some(1_661_782_369_000));
         assert_eq!(
@@ -457,7 +522,10 @@ mod tests {
             r"\c:1599239526500,s:sdr-experiments,T:2020-09-04 18.12.06*5D\!AIVDM,1,1,,A,B>cSnNP00FVur7UaC7WQ3wS1jCJJ,0*73'",
         );
         let Ok(frame) = &f[0] else { panic!("{f:?}") };
-        assert_eq!(frame.tag.unwrap().time_ms, Some(1_599_239_526_500));
+        assert_eq!(
+            frame.tag_block().unwrap().unwrap().time_ms,
+            Some(1_599_239_526_500)
+        );
     }
 
     #[test]

@@ -70,5 +70,8 @@ fn position_reports_decode_without_allocating() {
     let allocations = ALLOCATIONS.load(Ordering::SeqCst);
     assert_eq!(other, 0, "every line must decode to a position report");
     assert_eq!(positions, 6 * 10_001);
-    assert_eq!(allocations, 0, "{allocations} allocations over 60 000 position reports");
+    assert_eq!(
+        allocations, 0,
+        "{allocations} allocations over 60 000 position reports"
+    );
 }

@@ -208,13 +208,23 @@ pub struct SingleSlotBinary {
     pub data: BinaryData,
 }
 
-fn binary_header(b: &Bits) -> Result<(bool, bool, Option<u32>, Option<(u16, u8)>, usize), Reject> {
+/// The header of types 25 and 26: flags, destination and application id, and where
+/// the data starts.
+struct BinaryHeader {
+    addressed: bool,
+    structured: bool,
+    dest_mmsi: Option<u32>,
+    app_id: Option<(u16, u8)>,
+    data_start: usize,
+}
+
+fn binary_header(b: &Bits) -> Result<BinaryHeader, Reject> {
     let addressed = b.flag(38);
     let structured = b.flag(39);
     let mut p = 40;
     // No spare bits after the destination: gpsd and libais read the application id
     // straight after it, and real type 25/26 traffic decodes that way.
-    let dest = if addressed {
+    let dest_mmsi = if addressed {
         p += 30;
         Some(b.u(40, 30) as u32)
     } else {
@@ -230,7 +240,13 @@ fn binary_header(b: &Bits) -> Result<(bool, bool, Option<u32>, Option<(u16, u8)>
     if b.len() < p {
         return Err(Reject::TruncatedPayload);
     }
-    Ok((addressed, structured, dest, app_id, p))
+    Ok(BinaryHeader {
+        addressed,
+        structured,
+        dest_mmsi,
+        app_id,
+        data_start: p,
+    })
 }
 
 fn write_binary_header(
@@ -252,13 +268,13 @@ fn write_binary_header(
 
 impl SingleSlotBinary {
     pub(crate) fn decode(b: &Bits) -> Result<Self, Reject> {
-        let (addressed, structured, dest_mmsi, app_id, p) = binary_header(b)?;
+        let h = binary_header(b)?;
         Ok(SingleSlotBinary {
-            addressed,
-            structured,
-            dest_mmsi,
-            app_id,
-            data: BinaryData::read(b, p, b.len()),
+            addressed: h.addressed,
+            structured: h.structured,
+            dest_mmsi: h.dest_mmsi,
+            app_id: h.app_id,
+            data: BinaryData::read(b, h.data_start, b.len()),
         })
     }
 
@@ -288,17 +304,17 @@ pub struct MultiSlotBinary {
 
 impl MultiSlotBinary {
     pub(crate) fn decode(b: &Bits) -> Result<Self, Reject> {
-        let (addressed, structured, dest_mmsi, app_id, p) = binary_header(b)?;
-        if b.len() < p + 20 {
+        let h = binary_header(b)?;
+        if b.len() < h.data_start + 20 {
             return Err(Reject::TruncatedPayload);
         }
         let end = b.len() - 20;
         Ok(MultiSlotBinary {
-            addressed,
-            structured,
-            dest_mmsi,
-            app_id,
-            data: BinaryData::read(b, p, end),
+            addressed: h.addressed,
+            structured: h.structured,
+            dest_mmsi: h.dest_mmsi,
+            app_id: h.app_id,
+            data: BinaryData::read(b, h.data_start, end),
             radio: b.u(end, 20) as u32,
         })
     }

@@ -210,13 +210,13 @@ pub(crate) fn lon_lat_e1_min(lon: i32, lat: i32) -> Option<(f64, f64)> {
     ((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)).then_some((x, y))
 }
 
-/// Navigational status text (M.1371-5 table 45), as gpsd spells it.
+/// Navigational status text (M.1371-5 table 45), spelled as gpsd spells it.
 pub fn status_text(status: u8) -> &'static str {
     const T: [&str; 16] = [
         "Under way using engine",
         "At anchor",
         "Not under command",
-        "Restricted manoeuverability",
+        "Restricted maneuverability",
         "Constrained by her draught",
         "Moored",
         "Aground",
@@ -233,7 +233,7 @@ pub fn status_text(status: u8) -> &'static str {
     T[(status & 15) as usize]
 }
 
-/// Electronic position fixing device text (table 48 / gpsd's `epfd_text`).
+/// Electronic position fixing device text (table 48), as gpsd spells it.
 pub fn epfd_text(epfd: u8) -> &'static str {
     const T: [&str; 16] = [
         "Undefined",
@@ -245,12 +245,12 @@ pub fn epfd_text(epfd: u8) -> &'static str {
         "Integrated navigation system",
         "Surveyed",
         "Galileo",
-        "Reserved",
-        "Reserved",
-        "Reserved",
-        "Reserved",
-        "Reserved",
-        "Reserved",
+        "Reserved (9)",
+        "Reserved (10)",
+        "Reserved (11)",
+        "Reserved (12)",
+        "Reserved (13)",
+        "Reserved (14)",
         "Internal GNSS",
     ];
     T[(epfd & 15) as usize]
@@ -258,15 +258,65 @@ pub fn epfd_text(epfd: u8) -> &'static str {
 
 /// Ship and cargo type text (table 53), as gpsd spells it.
 pub fn shiptype_text(t: u8) -> &'static str {
+    const FAMILY: [[&str; 10]; 4] = [
+        [
+            "Passenger - all ships of this type",
+            "Passenger - Hazardous category A",
+            "Passenger - Hazardous category B",
+            "Passenger - Hazardous category C",
+            "Passenger - Hazardous category D",
+            "Passenger - Reserved for future use",
+            "Passenger - Reserved for future use",
+            "Passenger - Reserved for future use",
+            "Passenger - Reserved for future use",
+            "Passenger - No additional information",
+        ],
+        [
+            "Cargo - all ships of this type",
+            "Cargo - Hazardous category A",
+            "Cargo - Hazardous category B",
+            "Cargo - Hazardous category C",
+            "Cargo - Hazardous category D",
+            "Cargo - Reserved for future use",
+            "Cargo - Reserved for future use",
+            "Cargo - Reserved for future use",
+            "Cargo - Reserved for future use",
+            "Cargo - No additional information",
+        ],
+        [
+            "Tanker - all ships of this type",
+            "Tanker - Hazardous category A",
+            "Tanker - Hazardous category B",
+            "Tanker - Hazardous category C",
+            "Tanker - Hazardous category D",
+            "Tanker - Reserved for future use",
+            "Tanker - Reserved for future use",
+            "Tanker - Reserved for future use",
+            "Tanker - Reserved for future use",
+            "Tanker - No additional information",
+        ],
+        [
+            "Other Type - all ships of this type",
+            "Other Type - Hazardous category A",
+            "Other Type - Hazardous category B",
+            "Other Type - Hazardous category C",
+            "Other Type - Hazardous category D",
+            "Other Type - Reserved for future use",
+            "Other Type - Reserved for future use",
+            "Other Type - Reserved for future use",
+            "Other Type - Reserved for future use",
+            "Other Type - no additional information",
+        ],
+    ];
     match t {
         0 => "Not available",
         1..=19 => "Reserved for future use",
-        20 => "Wing in ground (WIG), all ships of this type",
-        21 => "Wing in ground (WIG), Hazardous category A",
-        22 => "Wing in ground (WIG), Hazardous category B",
-        23 => "Wing in ground (WIG), Hazardous category C",
-        24 => "Wing in ground (WIG), Hazardous category D",
-        25..=29 => "Wing in ground (WIG), Reserved for future use",
+        20 => "Wing in ground (WIG) - all ships of this type",
+        21 => "Wing in ground (WIG) - Hazardous category A",
+        22 => "Wing in ground (WIG) - Hazardous category B",
+        23 => "Wing in ground (WIG) - Hazardous category C",
+        24 => "Wing in ground (WIG) - Hazardous category D",
+        25..=29 => "Wing in ground (WIG) - Reserved for future use",
         30 => "Fishing",
         31 => "Towing",
         32 => "Towing: length exceeds 200m or breadth exceeds 25m",
@@ -276,13 +326,13 @@ pub fn shiptype_text(t: u8) -> &'static str {
         36 => "Sailing",
         37 => "Pleasure Craft",
         38 | 39 => "Reserved",
-        40 => "High speed craft (HSC), all ships of this type",
-        41 => "High speed craft (HSC), Hazardous category A",
-        42 => "High speed craft (HSC), Hazardous category B",
-        43 => "High speed craft (HSC), Hazardous category C",
-        44 => "High speed craft (HSC), Hazardous category D",
-        45..=48 => "High speed craft (HSC), Reserved for future use",
-        49 => "High speed craft (HSC), No additional information",
+        40 => "High speed craft (HSC) - all ships of this type",
+        41 => "High speed craft (HSC) - Hazardous category A",
+        42 => "High speed craft (HSC) - Hazardous category B",
+        43 => "High speed craft (HSC) - Hazardous category C",
+        44 => "High speed craft (HSC) - Hazardous category D",
+        45..=48 => "High speed craft (HSC) - Reserved for future use",
+        49 => "High speed craft (HSC) - No additional information",
         50 => "Pilot Vessel",
         51 => "Search and Rescue vessel",
         52 => "Tug",
@@ -291,36 +341,9 @@ pub fn shiptype_text(t: u8) -> &'static str {
         55 => "Law Enforcement",
         56 | 57 => "Spare - Local Vessel",
         58 => "Medical Transport",
-        59 => "Noncombatant ship according to RR Resolution No. 18",
-        60 => "Passenger, all ships of this type",
-        61 => "Passenger, Hazardous category A",
-        62 => "Passenger, Hazardous category B",
-        63 => "Passenger, Hazardous category C",
-        64 => "Passenger, Hazardous category D",
-        65..=68 => "Passenger, Reserved for future use",
-        69 => "Passenger, No additional information",
-        70 => "Cargo, all ships of this type",
-        71 => "Cargo, Hazardous category A",
-        72 => "Cargo, Hazardous category B",
-        73 => "Cargo, Hazardous category C",
-        74 => "Cargo, Hazardous category D",
-        75..=78 => "Cargo, Reserved for future use",
-        79 => "Cargo, No additional information",
-        80 => "Tanker, all ships of this type",
-        81 => "Tanker, Hazardous category A",
-        82 => "Tanker, Hazardous category B",
-        83 => "Tanker, Hazardous category C",
-        84 => "Tanker, Hazardous category D",
-        85..=88 => "Tanker, Reserved for future use",
-        89 => "Tanker, No additional information",
-        90 => "Other Type, all ships of this type",
-        91 => "Other Type, Hazardous category A",
-        92 => "Other Type, Hazardous category B",
-        93 => "Other Type, Hazardous category C",
-        94 => "Other Type, Hazardous category D",
-        95..=98 => "Other Type, Reserved for future use",
-        99 => "Other Type, no additional information",
-        _ => "Unknown",
+        59 => "Ship according to RR Resolution No. 18",
+        60..=99 => FAMILY[(t / 10 - 6) as usize][(t % 10) as usize],
+        _ => "INVALID SHIP TYPE",
     }
 }
 

@@ -21,10 +21,8 @@ fn text(max: usize) -> impl Strategy<Value = String> {
 fn bits(max: usize) -> impl Strategy<Value = BinaryData> {
     (0..=max).prop_flat_map(|n| {
         proptest::collection::vec(any::<u8>(), n.div_ceil(8)).prop_map(move |mut bytes| {
-            if n % 8 != 0 {
-                if let Some(last) = bytes.last_mut() {
-                    *last &= 0xFFu8 << (8 - n % 8);
-                }
+            if let (true, Some(last)) = (!n.is_multiple_of(8), bytes.last_mut()) {
+                *last &= 0xFFu8 << (8 - n % 8);
             }
             BinaryData { bits: n, bytes }
         })
@@ -720,7 +718,10 @@ fn inland_fi10_draught_is_centimetres() {
     let Some(Application::InlandStaticVoyage(i)) = &b.app else {
         panic!("{b:?}")
     };
-    assert_eq!((i.length, i.beam, i.shiptype, i.hazard), (300, 130, 8400, 5));
+    assert_eq!(
+        (i.length, i.beam, i.shiptype, i.hazard),
+        (300, 130, 8400, 5)
+    );
     assert_eq!(i.draught_m(), Some(5.0));
     assert_eq!(i.is_loaded(), None);
 }
@@ -759,4 +760,16 @@ fn inland_fi55_from_the_demo_feed() {
         _ => None,
     });
     assert_eq!(pob.map(|p| p.total()), Some(Some(45)));
+}
+
+#[test]
+fn sizes() {
+    eprintln!(
+        "Message {} Body {} Bits {} Decoded {} Output {}",
+        std::mem::size_of::<Message>(),
+        std::mem::size_of::<Body>(),
+        std::mem::size_of::<crate::bits::Bits>(),
+        std::mem::size_of::<crate::Decoded<'_>>(),
+        std::mem::size_of::<crate::Output<'_>>()
+    );
 }
