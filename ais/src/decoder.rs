@@ -5,7 +5,7 @@ use crate::error::Reject;
 use crate::fragment::{Fragment, KeyRef, Limits, Reassembler};
 use crate::gnss::{self, GnssFix};
 use crate::message::Message;
-use crate::sentence::{AisSentence, Frame, Sentence, TagBlock, frames};
+use crate::sentence::{self, AisSentence, Frame, Sentence, TagBlock, frames};
 
 /// Where and when a message was heard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct Decoder {
     pghp_ms: Option<i64>,
     stats: Stats,
     scratch: Bits,
+    /// Off only in tests that check the fast path against the general one.
+    fast_path: bool,
 }
 
 impl Default for Decoder {
@@ -84,6 +86,7 @@ impl Decoder {
             pghp_ms: None,
             stats: Stats::default(),
             scratch: Bits::new(),
+            fast_path: true,
         }
     }
 
@@ -95,12 +98,57 @@ impl Decoder {
     /// GNSS fix and reject the line produced, in order.
     pub fn decode_line(&mut self, line: &[u8], out: &mut impl FnMut(Output<'_>)) {
         self.stats.lines += 1;
+        if self.fast_path && self.fast_line(line, out) {
+            return;
+        }
         for frame in frames(line) {
             match frame {
                 Ok(frame) => self.frame(frame, out),
                 Err(e) => self.reject(e, out),
             }
         }
+    }
+
+    /// The common single-sentence line without the general framer; `false` when the
+    /// line is not of that shape or anything about it fails, so that the general path
+    /// (which reports exactly why) takes it from the start.
+    #[inline]
+    fn fast_line(&mut self, line: &[u8], out: &mut impl FnMut(Output<'_>)) -> bool {
+        let Some((tag, s)) = sentence::fast_ais(line) else {
+            return false;
+        };
+        let tag = match tag.map(sentence::parse_tag_fields).transpose() {
+            Ok(t) => t.unwrap_or_default(),
+            Err(_) => return false,
+        };
+        if s.total > 1 {
+            self.stats.ais_sentences += 1;
+            let time_ms = tag.time_ms.or(self.pghp_ms.take());
+            self.ais(s, tag.source, tag.group.map(|g| g.id), time_ms, out);
+            return true;
+        }
+        self.scratch.clear();
+        if self.scratch.push_payload(s.payload, s.fill).is_err() {
+            return false;
+        }
+        self.stats.ais_sentences += 1;
+        let time_ms = tag.time_ms.or(self.pghp_ms.take());
+        let mut dropped = 0;
+        self.reassembler
+            .tick(time_ms, tag.source, &mut |_| dropped += 1);
+        for _ in 0..dropped {
+            self.reject(Reject::FragmentTimeout, out);
+        }
+        let meta = Meta {
+            station: tag.source,
+            time_ms,
+            talker: s.talker,
+            channel: s.channel,
+            own_vessel: s.own_vessel,
+            fragments: 1,
+        };
+        emit(&mut self.stats, &self.scratch, meta, out);
+        true
     }
 
     /// Ends the stream: fragments still waiting are counted as timed out.
@@ -286,6 +334,71 @@ mod tests {
         }
         d.finish(&mut sink);
         (msgs, rejects, d.stats().clone())
+    }
+
+    fn outputs(fast_path: bool, lines: &[Vec<u8>]) -> (Vec<String>, Stats) {
+        let mut d = Decoder {
+            fast_path,
+            ..Decoder::default()
+        };
+        let mut seen = Vec::new();
+        for l in lines {
+            d.decode_line(l, &mut |o| seen.push(format!("{o:?}")));
+        }
+        d.finish(&mut |o| seen.push(format!("{o:?}")));
+        (seen, d.stats().clone())
+    }
+
+    fn corpus_sample() -> Vec<Vec<u8>> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpora");
+        let mut lines = Vec::new();
+        for f in [
+            "gfw-ais-tools/ee-multiline.nmea",
+            "pyais/mixed.txt",
+            "dma-aislib/small_cb_example.txt",
+            "gpsd/sample.aivdm",
+            "libais/tagblock.nmea",
+            "dma-aislib/ais250.txt",
+        ] {
+            if let Ok(t) = std::fs::read(format!("{dir}/{f}")) {
+                lines.extend(t.split(|&c| c == b'\n').map(<[u8]>::to_vec));
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_path_on_real_lines() {
+        let lines = corpus_sample();
+        assert!(lines.len() > 1000);
+        assert_eq!(outputs(true, &lines), outputs(false, &lines));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+        #[test]
+        fn fast_path_agrees_with_the_general_path_on_damaged_lines(
+            pick in 0usize..10_000,
+            edits in proptest::collection::vec((0usize..200, 0u8..6, proptest::prelude::any::<u8>()), 1..4),
+        ) {
+            let all = corpus_sample();
+            let mut line = all[pick % all.len()].clone();
+            for (at, kind, byte) in edits {
+                let at = if line.is_empty() { 0 } else { at % (line.len() + 1) };
+                let special = [b'!', b'$', b'\\', b'*', b',', b'\r'][byte as usize % 6];
+                match kind {
+                    0 if at < line.len() => line[at] = byte,
+                    1 if at < line.len() => { line.remove(at); }
+                    2 => line.insert(at, special),
+                    3 => line.truncate(at),
+                    4 => line.insert(at, byte),
+                    _ if at < line.len() => line[at] = special,
+                    _ => {}
+                }
+            }
+            let input = vec![line];
+            proptest::prop_assert_eq!(outputs(true, &input), outputs(false, &input));
+        }
     }
 
     #[test]

@@ -165,6 +165,96 @@ impl<'a> Iterator for Frames<'a> {
     }
 }
 
+/// The shape nearly every line of a tower feed has: an optional tag block and one
+/// sentence `!xxVDM,T,N,S,C,payload,F*hh`, nothing after. Recognised with fixed
+/// offsets and one checksum pass; `None` sends the line down the general path, which
+/// handles everything else (and gives the same answer for lines accepted here: the
+/// payload's characters are checked by de-armoring, which rejects every start character).
+/// Measured: about a third of the decoder's time on real feeds before this existed.
+#[inline]
+pub(crate) fn fast_ais(line: &[u8]) -> Option<(Option<&str>, AisSentence<'_>)> {
+    let mut n = line.len();
+    while n > 0 && matches!(line[n - 1], b'\n' | b'\r') {
+        n -= 1;
+    }
+    let line = &line[..n];
+    let (tag, start) = if line.first() == Some(&b'\\') {
+        let close = 1 + memchr::memchr(b'\\', &line[1..])?;
+        (Some(check_tag_block(&line[1..close]).ok()?), close + 1)
+    } else {
+        (None, 0)
+    };
+    let s = &line[start..];
+    let m = s.len();
+    if m < 20 || s[0] != b'!' || s[m - 3] != b'*' {
+        return None;
+    }
+    let body = &s[1..m - 3];
+    // "xxVDM,T,N," then the optional sequence id and channel, each with its comma.
+    let head: &[u8; 10] = body.first_chunk()?;
+    let &[
+        t1,
+        t2,
+        b'V',
+        b'D',
+        k @ (b'M' | b'O'),
+        b',',
+        total,
+        b',',
+        num,
+        b',',
+    ] = head
+    else {
+        return None;
+    };
+    if !(b'1'..=b'9').contains(&total) || !(b'1'..=total).contains(&num) {
+        return None;
+    }
+    let (total, num) = (total - b'0', num - b'0');
+    let (seq_id, mut p) = match body.get(10..12)? {
+        [b',', _] => (None, 11),
+        [d @ b'0'..=b'9', b','] => (Some(d - b'0'), 12),
+        _ => return None,
+    };
+    let channel = match body.get(p..p + 2)? {
+        [b',', _] => None,
+        [c, b','] if c.is_ascii_alphanumeric() => {
+            p += 1;
+            Some(*c)
+        }
+        _ => return None,
+    };
+    let payload_start = p + 1;
+    let bl = body.len();
+    let fill = body[bl - 1];
+    if bl < payload_start + 3 || body[bl - 2] != b',' || !(b'0'..=b'5').contains(&fill) {
+        return None;
+    }
+    let payload = &body[payload_start..bl - 2];
+    // A fragment's payload is only de-armored in reassembly, after framing has committed
+    // to this line: make sure it hides no second sentence first.
+    if total > 1 && memchr::memchr3(b'!', b'$', b'\\', payload).is_some() {
+        return None;
+    }
+    let sum = (hex(s[m - 2])? << 4) | hex(s[m - 1])?;
+    if xor(body) != sum {
+        return None;
+    }
+    Some((
+        tag,
+        AisSentence {
+            talker: [t1, t2],
+            own_vessel: k == b'O',
+            total,
+            num,
+            seq_id,
+            channel,
+            payload,
+            fill: fill - b'0',
+        },
+    ))
+}
+
 /// Parses one frame starting at `start`; returns it and where the next may begin.
 fn parse_frame(line: &[u8], start: usize) -> (Result<Frame<'_>, Reject>, usize) {
     let mut p = start;
