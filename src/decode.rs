@@ -1,7 +1,7 @@
 //! `riverwatch decode`: logs in, one JSON object per message out, a summary on stderr.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use ais::gpsd_json::{self, JsonOptions};
@@ -42,52 +42,73 @@ pub fn run(files: &[PathBuf], opts: Options) -> anyhow::Result<()> {
 }
 
 /// Decodes one stream. Fragments never join across files.
+///
+/// Reads in 1 MiB blocks and decodes lines in place: a `BufRead::read_until` copy per
+/// line cost a tenth of the run on large logs.
 fn decode_stream(
-    input: impl Read,
+    mut input: impl Read,
     name: &str,
     out: &mut impl Write,
     opts: Options,
 ) -> anyhow::Result<Stats> {
-    let mut reader = BufReader::with_capacity(1 << 16, input);
+    const BLOCK: usize = 1 << 20;
     let mut decoder = Decoder::default();
     let json = JsonOptions {
         scaled: !opts.unscaled,
     };
-    let mut line = Vec::with_capacity(256);
-    let mut buf = Vec::with_capacity(1 << 16);
+    let mut block = vec![0u8; BLOCK];
+    let mut filled = 0;
+    let mut buf = Vec::with_capacity(1 << 17);
     let mut line_no = 0u64;
-    let mut write_err = None;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .with_context(|| format!("reading {name}"))?;
-        if n == 0 {
-            break;
+        let n = match input.read(&mut block[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("reading {name}"))),
+        };
+        let end = filled + n;
+        let mut start = 0;
+        while let Some(k) = memchr::memchr(b'\n', &block[start..end]) {
+            line_no += 1;
+            let line = &block[start..start + k];
+            decoder.decode_line(line, &mut |o| emit(o, &mut buf, json, opts, name, line_no));
+            start += k + 1;
         }
-        line_no += 1;
-        decoder.decode_line(&line, &mut |o| emit(o, &mut buf, json, opts, name, line_no));
-        if buf.len() > (1 << 15) {
-            if let Err(e) = out.write_all(&buf) {
-                write_err = Some(e);
+        if n == 0 || (start == 0 && end == BLOCK) {
+            // End of input, or a line longer than a block: hand over what is left (the
+            // decoder rejects an over-long line by itself) and start afresh.
+            if end > start {
+                line_no += 1;
+                let line = &block[start..end];
+                decoder.decode_line(line, &mut |o| emit(o, &mut buf, json, opts, name, line_no));
+            }
+            filled = 0;
+            if n == 0 {
                 break;
+            }
+        } else {
+            block.copy_within(start..end, 0);
+            filled = end - start;
+        }
+        if buf.len() > (1 << 16) {
+            if !write_all(out, &buf)? {
+                return Ok(decoder.stats().clone());
             }
             buf.clear();
         }
     }
     decoder.finish(&mut |o| emit(o, &mut buf, json, opts, name, line_no));
-    if let Some(e) = write_err {
-        // A closed pipe (`| head`) is a normal way to stop.
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            return Ok(decoder.stats().clone());
-        }
-        return Err(e.into());
-    }
-    match out.write_all(&buf) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.into()),
-        _ => {}
-    }
+    write_all(out, &buf)?;
     Ok(decoder.stats().clone())
+}
+
+/// Writes, treating a closed pipe (`| head`) as a normal way to stop: `Ok(false)`.
+fn write_all(out: &mut impl Write, buf: &[u8]) -> anyhow::Result<bool> {
+    match out.write_all(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn emit(o: Output<'_>, buf: &mut Vec<u8>, json: JsonOptions, opts: Options, name: &str, line: u64) {

@@ -91,7 +91,7 @@ impl Bits {
         if (fill as usize) > add {
             return Err(Reject::BadFillBits);
         }
-        // A 128-bit register takes four characters (24 bits) at a time; its top 64 bits
+        // A 128-bit register takes eight characters (48 bits) at a time; its top 64 bits
         // are flushed whenever they are complete.
         let rem = self.len % 64;
         let mut word = self.len / 64;
@@ -101,21 +101,20 @@ impl Bits {
             u128::from(self.words[word] >> (64 - rem))
         };
         let mut acc_bits = rem as u32;
-        let mut chunks = payload.chunks_exact(4);
+        let mut chunks = payload.chunks_exact(8);
         for c in &mut chunks {
-            let (a, b, d, e) = (
-                DEARMOR[c[0] as usize],
-                DEARMOR[c[1] as usize],
-                DEARMOR[c[2] as usize],
-                DEARMOR[c[3] as usize],
-            );
-            if (a | b | d | e) & 0xC0 != 0 {
+            let mut v = 0u64;
+            let mut bad = 0u8;
+            for &ch in c {
+                let d = DEARMOR[ch as usize];
+                bad |= d;
+                v = (v << 6) | u64::from(d & 0x3F);
+            }
+            if bad & 0xC0 != 0 {
                 return Err(Reject::BadPayloadChar);
             }
-            let v =
-                (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(d) << 6) | u32::from(e);
-            acc = (acc << 24) | u128::from(v);
-            acc_bits += 24;
+            acc = (acc << 48) | u128::from(v);
+            acc_bits += 48;
             if acc_bits >= 64 {
                 acc_bits -= 64;
                 self.words[word] = (acc >> acc_bits) as u64;
@@ -197,8 +196,9 @@ impl Bits {
 
     /// 6-bit text of `chars` characters, with '@' padding and trailing spaces trimmed.
     pub fn text(&self, start: usize, chars: usize) -> String {
-        let mut s = String::with_capacity(chars);
-        for k in 0..chars {
+        let mut buf = [0u8; 192];
+        let mut n = 0;
+        for k in 0..chars.min(buf.len()) {
             let p = start + 6 * k;
             if p + 6 > self.len {
                 break;
@@ -207,11 +207,14 @@ impl Bits {
             if c == b'@' {
                 break;
             }
-            s.push(c as char);
+            buf[n] = c;
+            n += 1;
         }
-        let t = s.trim_end().len();
-        s.truncate(t);
-        s
+        while n > 0 && buf[n - 1] == b' ' {
+            n -= 1;
+        }
+        // The 6-bit alphabet is ASCII, so this never falls back.
+        String::from_utf8_lossy(&buf[..n]).into_owned()
     }
 
     /// Copies `width` bits at `start` into bytes, left aligned (binary payloads).

@@ -37,8 +37,9 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
                     127 => o.str_lit("turn", "fastright"),
                     -127 => o.str_lit("turn", "fastleft"),
                     t => {
+                        // Degrees per minute, signed, to the nearest whole degree.
                         let r = f64::from(t) / 4.733;
-                        o.fixed("turn", r * r * f64::from(t.signum()), 0);
+                        o.i("turn", (r * r * f64::from(t.signum())).round() as i32);
                     }
                 }
                 speed_tenths(&mut o, p.speed);
@@ -47,7 +48,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
                 o.u("speed", p.speed);
             }
             o.bool("accuracy", p.accuracy);
-            lon_lat(&mut o, p.lon, p.lat, s, 600_000.0);
+            lon_lat(&mut o, p.lon, p.lat, s, 600_000);
             course_tenths(&mut o, p.course, s);
             o.u("heading", p.heading);
             o.u("second", p.second);
@@ -58,7 +59,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
         Body::BaseStation(b) => {
             timestamp(&mut o, b.year, b.month, b.day, b.hour, b.minute, b.second);
             o.bool("accuracy", b.accuracy);
-            lon_lat(&mut o, b.lon, b.lat, s, 600_000.0);
+            lon_lat(&mut o, b.lon, b.lat, s, 600_000);
             o.u("epfd", b.epfd);
             o.str_lit("epfd_text", epfd_text(b.epfd));
             o.bool("raim", b.raim);
@@ -76,7 +77,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             o.str_lit("epfd_text", epfd_text(v.epfd));
             eta(&mut o, v.month, v.day, v.hour, v.minute);
             if s {
-                o.fixed("draught", f64::from(v.draught) / 10.0, 1);
+                o.ratio("draught", i64::from(v.draught), 10, 1);
             } else {
                 o.u("draught", v.draught);
             }
@@ -110,7 +111,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
                 o.u("speed", a.speed);
             }
             o.bool("accuracy", a.accuracy);
-            lon_lat(&mut o, a.lon, a.lat, s, 600_000.0);
+            lon_lat(&mut o, a.lon, a.lat, s, 600_000);
             course_tenths(&mut o, a.course, s);
             o.u("second", a.second);
             o.u("regional", a.regional);
@@ -151,14 +152,14 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             }
         }
         Body::Dgnss(g) => {
-            lon_lat(&mut o, g.lon, g.lat, s, 600.0);
+            lon_lat(&mut o, g.lon, g.lat, s, 600);
             data(&mut o, &g.data);
         }
         Body::ClassB(b) => {
             o.u("reserved", b.reserved);
             speed_or(&mut o, b.speed, s);
             o.bool("accuracy", b.accuracy);
-            lon_lat(&mut o, b.lon, b.lat, s, 600_000.0);
+            lon_lat(&mut o, b.lon, b.lat, s, 600_000);
             course_tenths(&mut o, b.course, s);
             o.u("heading", b.heading);
             o.u("second", b.second);
@@ -175,7 +176,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             o.u("reserved", b.reserved);
             speed_or(&mut o, b.speed, s);
             o.bool("accuracy", b.accuracy);
-            lon_lat(&mut o, b.lon, b.lat, s, 600_000.0);
+            lon_lat(&mut o, b.lon, b.lat, s, 600_000);
             course_tenths(&mut o, b.course, s);
             o.u("heading", b.heading);
             o.u("second", b.second);
@@ -204,7 +205,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             o.str_lit("aid_type_text", aid_type_text(a.aid_type));
             o.str("name", &a.name);
             o.bool("accuracy", a.accuracy);
-            lon_lat(&mut o, a.lon, a.lat, s, 600_000.0);
+            lon_lat(&mut o, a.lon, a.lat, s, 600_000);
             dims(&mut o, a.to_bow, a.to_stern, a.to_port, a.to_starboard);
             o.u("epfd", a.epfd);
             o.str_lit("epfd_text", epfd_text(a.epfd));
@@ -285,7 +286,7 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
         Body::LongRange(l) => {
             o.u("status", l.status);
             o.bool("accuracy", l.accuracy);
-            lon_lat(&mut o, l.lon, l.lat, s, 600.0);
+            lon_lat(&mut o, l.lon, l.lat, s, 600);
             o.u("speed", l.speed);
             o.u("course", l.course);
             o.bool("raim", l.raim);
@@ -295,14 +296,16 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
     o.close();
 }
 
+#[inline]
 fn speed_tenths(o: &mut Obj<'_>, speed: u16) {
     match speed {
         1023 => o.str_lit("speed", "n/a"),
         1022 => o.str_lit("speed", "fast"),
-        v => o.fixed("speed", f64::from(v) / 10.0, 1),
+        v => o.ratio("speed", i64::from(v), 10, 1),
     }
 }
 
+#[inline]
 fn speed_or(o: &mut Obj<'_>, speed: u16, scaled: bool) {
     if scaled {
         speed_tenths(o, speed);
@@ -311,32 +314,37 @@ fn speed_or(o: &mut Obj<'_>, speed: u16, scaled: bool) {
     }
 }
 
+#[inline]
 fn course_tenths(o: &mut Obj<'_>, course: u16, scaled: bool) {
     if scaled {
-        o.fixed("course", f64::from(course) / 10.0, 1);
+        o.ratio("course", i64::from(course), 10, 1);
     } else {
         o.u("course", course);
     }
 }
 
-fn lon_lat(o: &mut Obj<'_>, lon: i32, lat: i32, scaled: bool, div: f64) {
+#[inline]
+fn lon_lat(o: &mut Obj<'_>, lon: i32, lat: i32, scaled: bool, div: i64) {
     lon_lat_div(o, ("lon", "lat"), lon, lat, scaled, div);
 }
 
+#[inline]
 fn lon_lat_keys(o: &mut Obj<'_>, keys: (&str, &str), lon: i32, lat: i32, scaled: bool) {
-    lon_lat_div(o, keys, lon, lat, scaled, 600.0);
+    lon_lat_div(o, keys, lon, lat, scaled, 600);
 }
 
-fn lon_lat_div(o: &mut Obj<'_>, keys: (&str, &str), lon: i32, lat: i32, scaled: bool, div: f64) {
+#[inline]
+fn lon_lat_div(o: &mut Obj<'_>, keys: (&str, &str), lon: i32, lat: i32, scaled: bool, div: i64) {
     if scaled {
-        o.fixed(keys.0, f64::from(lon) / div, 7);
-        o.fixed(keys.1, f64::from(lat) / div, 7);
+        o.ratio(keys.0, i64::from(lon), div, 7);
+        o.ratio(keys.1, i64::from(lat), div, 7);
     } else {
         o.i(keys.0, lon);
         o.i(keys.1, lat);
     }
 }
 
+#[inline]
 fn dims(o: &mut Obj<'_>, bow: u16, stern: u16, port: u8, starboard: u8) {
     o.u("to_bow", bow);
     o.u("to_stern", stern);
@@ -371,8 +379,8 @@ fn application(o: &mut Obj<'_>, app: Option<&Application>, raw: &BinaryData, sca
         Some(Application::InlandStaticVoyage(i)) => {
             o.str("vin", &i.vin);
             if scaled {
-                o.fixed("length", f64::from(i.length) / 10.0, 1);
-                o.fixed("beam", f64::from(i.beam) / 10.0, 1);
+                o.ratio("length", i64::from(i.length), 10, 1);
+                o.ratio("beam", i64::from(i.beam), 10, 1);
             } else {
                 o.u("length", i.length);
                 o.u("beam", i.beam);
@@ -382,7 +390,7 @@ fn application(o: &mut Obj<'_>, app: Option<&Application>, raw: &BinaryData, sca
             o.u("hazard", i.hazard);
             o.str_lit("hazard_text", hazard_text(i.hazard));
             if scaled {
-                o.fixed("draught", f64::from(i.draught) / 100.0, 2);
+                o.ratio("draught", i64::from(i.draught), 100, 2);
             } else {
                 o.u("draught", i.draught);
             }
@@ -559,27 +567,34 @@ struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
+    #[inline(always)]
     fn open(out: &'a mut Vec<u8>) -> Self {
         out.push(b'{');
         Obj { out, first: true }
     }
 
+    #[inline(always)]
     fn key(&mut self, k: &str) {
-        if !self.first {
-            self.out.push(b',');
+        // Inlined with a literal `k`, every copy here has a constant length and compiles
+        // to plain stores: no memcpy call per key.
+        if self.first {
+            self.first = false;
+            self.out.push(b'"');
+        } else {
+            self.out.extend_from_slice(b",\"");
         }
-        self.first = false;
-        self.out.push(b'"');
         self.out.extend_from_slice(k.as_bytes());
         self.out.extend_from_slice(b"\":");
     }
 
+    #[inline(always)]
     fn u(&mut self, k: &str, v: impl itoa::Integer) {
         self.key(k);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    #[inline(always)]
     fn u_n(&mut self, k: &str, n: usize, v: impl itoa::Integer) {
         if !self.first {
             self.out.push(b',');
@@ -594,10 +609,12 @@ impl<'a> Obj<'a> {
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    #[inline(always)]
     fn i(&mut self, k: &str, v: impl itoa::Integer) {
         self.u(k, v);
     }
 
+    #[inline(always)]
     fn bool(&mut self, k: &str, v: bool) {
         self.key(k);
         self.out
@@ -605,6 +622,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A string known to need no escaping.
+    #[inline(always)]
     fn str_lit(&mut self, k: &str, v: &str) {
         self.key(k);
         self.out.push(b'"');
@@ -613,6 +631,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A string from the air: 6-bit text may hold `"` and `\`.
+    #[inline(always)]
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         self.out.push(b'"');
@@ -627,12 +646,38 @@ impl<'a> Obj<'a> {
         self.out.push(b'"');
     }
 
-    fn fixed(&mut self, k: &str, v: f64, decimals: usize) {
-        use std::io::Write as _;
+    /// `raw / div` with `decimals` places, in integer arithmetic: exact, and the same
+    /// digits printf gives for these quotients (tenths, hundredths, 1/600 and 1/600 000
+    /// never land on a rounding tie at the precision printed).
+    #[inline(always)]
+    fn ratio(&mut self, k: &str, raw: i64, div: i64, decimals: u32) {
         self.key(k);
-        let _ = write!(self.out, "{v:.decimals$}");
+        let scale = 10i64.pow(decimals);
+        let num = raw * scale;
+        let (mut q, r) = (num / div, num % div);
+        if 2 * r.abs() >= div {
+            q += num.signum();
+        }
+        if q < 0 {
+            self.out.push(b'-');
+        }
+        let q = q.unsigned_abs();
+        let scale = scale.unsigned_abs();
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(q / scale).as_bytes());
+        if decimals > 0 {
+            self.out.push(b'.');
+            let frac = q % scale;
+            let mut digits = [b'0'; 12];
+            let mut buf = itoa::Buffer::new();
+            let s = buf.format(frac).as_bytes();
+            let pad = decimals as usize - s.len();
+            digits[pad..decimals as usize].copy_from_slice(s);
+            self.out.extend_from_slice(&digits[..decimals as usize]);
+        }
     }
 
+    #[inline(always)]
     fn close(self) {
         self.out.push(b'}');
     }
@@ -666,6 +711,28 @@ mod tests {
                 r#"{"class":"AIS","type":1,"repeat":0,"mmsi":258568010,"scaled":false,"status":7,"status_text":"Engaged in fishing","turn":-128,"speed":1,"accuracy":true,"lon":6735818,"lat":38915277,"course":787,"heading":511,"second":13,"maneuver":0,"raim":true,"radio":59916}"#
             ]
         );
+    }
+
+    #[test]
+    fn scaled_values_print_like_printf() {
+        let mut out = Vec::new();
+        let mut o = Obj::open(&mut out);
+        o.ratio("lon", -74_037_230, 600_000, 7);
+        o.ratio("lat", 3, 600_000, 7);
+        o.ratio("speed", 123, 10, 1);
+        o.ratio("d", 5, 100, 2);
+        o.ratio("x", -1, 600, 7);
+        o.close();
+        let text = String::from_utf8(out).unwrap();
+        let expect = format!(
+            "{{\"lon\":{:.7},\"lat\":{:.7},\"speed\":{:.1},\"d\":{:.2},\"x\":{:.7}}}",
+            -74_037_230.0 / 600_000.0,
+            3.0 / 600_000.0,
+            12.3,
+            0.05,
+            -1.0 / 600.0
+        );
+        assert_eq!(text, expect);
     }
 
     #[test]
