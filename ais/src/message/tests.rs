@@ -773,3 +773,80 @@ fn sizes() {
         std::mem::size_of::<crate::Output<'_>>()
     );
 }
+
+/// Peer defects riverwatch must not share (issue acceptance list), each on a real line.
+mod peer_defects {
+    use super::*;
+
+    #[test]
+    fn type27_speed_and_course_from_the_standards_bits() {
+        // gpsd's ais-18-27.log; M.1371-5 §3.26 table 86: SOG at bit 79 (6), COG at 85 (9).
+        let m = one("!AIVDM,1,1,,A,K3KLehP0rPTJ10Qr,0*2A");
+        let Body::LongRange(l) = &m.body else {
+            panic!("{m:?}")
+        };
+        assert_eq!((l.lon, l.lat, l.speed, l.course), (14978, 36098, 1, 30));
+        assert_eq!(l.sog(), Some(1.0));
+        assert_eq!(l.cog(), Some(30.0));
+        let (lon, lat) = l.position().unwrap();
+        assert!((lon - 24.963).abs() < 1e-3 && (lat - 60.163).abs() < 1e-3);
+    }
+
+    #[test]
+    fn type17_position_is_in_tenths_of_a_minute() {
+        // gpsd's ais-nmea-type6-fid55.log: a Japanese DGNSS station, 139.9 E 35.6 N.
+        let m = one("!AIVDM,1,1,,B,A@4757QAv0agH2Jd1CT`1gui12p=wDP9:P;w<@Hw,0*5C");
+        let Body::Dgnss(g) = &m.body else {
+            panic!("{m:?}")
+        };
+        assert_eq!((g.lon, g.lat), (83936, 21371));
+        let (lon, lat) = g.position().unwrap();
+        assert!((lon - 139.893).abs() < 1e-3 && (lat - 35.618).abs() < 1e-3);
+    }
+
+    #[test]
+    fn type4_without_a_date_is_decoded() {
+        // libais typeexamples.nmea: year 0, hour 24, minute 60, second 60 = not available.
+        let m = one(
+            "!AIVDM,1,1,,A,403Ovl@000Htt<tSF0l4Q@100`Pq,0*28,d-109,S2105,t050056.00,T56.13718694,r003669946,1325394060,1325394001",
+        );
+        let Body::BaseStation(b) = &m.body else {
+            panic!("{m:?}")
+        };
+        assert_eq!(
+            (b.year, b.month, b.day, b.hour, b.minute, b.second),
+            (0, 0, 0, 24, 60, 60)
+        );
+        assert_eq!(m.mmsi, 3_669_713);
+    }
+
+    #[test]
+    fn odd_talkers_are_accepted() {
+        let body = "14pWHb?P03rwO<F:RQOnROw<25bd";
+        for talker in [*b"=I", *b"--", *b"BS", *b"AB", *b"AN"] {
+            let opts = EncodeOptions {
+                talker,
+                channel: Some(b'B'),
+                ..EncodeOptions::default()
+            };
+            let lines = crate::encode::sentences(body, 0, &opts);
+            let (msgs, rejects) = decode_all(&lines);
+            assert!(rejects.is_empty(), "{lines:?}: {rejects:?}");
+            assert_eq!(msgs.len(), 1);
+        }
+    }
+
+    #[test]
+    fn an_alarm_sentence_does_not_stop_the_stream() {
+        let lines = [
+            "$AIALR,173545.76,037,V,V,AIS: Frame synchronisation failure*66,r003669984,1152921717",
+            "$BSALR,000000.00,006,A,V,AIS: general failure*1A",
+            "!AIVDM,1,1,,B,13nUgBWP01PkHvDU7<kC4wvJ2>`<,0*27",
+        ]
+        .map(str::to_string);
+        let (msgs, rejects) = decode_all(&lines);
+        assert_eq!(msgs.len(), 1);
+        // Both alarms are well-formed sentences riverwatch does not decode: counted, skipped.
+        assert_eq!(rejects, vec![crate::Reject::UnknownSentence; 2]);
+    }
+}
