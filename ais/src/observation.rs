@@ -202,3 +202,72 @@ impl Observation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decoder::{Decoder, Output};
+
+    fn observations(text: &str) -> Vec<Observation> {
+        let mut d = Decoder::default();
+        let mut out = Vec::new();
+        for line in text.lines() {
+            d.decode_line(line.as_bytes(), &mut |o| match o {
+                Output::Ais(m) => out.push(Observation::from_ais(&m, 0)),
+                Output::Gnss(fix, meta) => out.push(Observation::from_gnss(
+                    &fix,
+                    413_999_999,
+                    meta.time_ms.unwrap_or(0),
+                    None,
+                )),
+                Output::Reject(r) => panic!("{r}"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn the_demo_feed_gives_the_engine_what_it_needs() {
+        let text = include_str!("../../data/demo/tower-feed.nmea");
+        let obs = observations(text);
+        assert_eq!(obs.len(), 93);
+        let inland = obs
+            .iter()
+            .find(|o| o.msg_type == 8 && o.mmsi == 413_000_001)
+            .unwrap();
+        let voyage = inland.voyage.as_ref().unwrap();
+        assert_eq!(voyage.loaded, Some(true));
+        assert_eq!(voyage.draught_m, Some(3.45));
+        assert_eq!(
+            inland.static_data.as_ref().unwrap().eni.as_deref(),
+            Some("04801234")
+        );
+        let pob = obs.iter().find_map(|o| o.persons_on_board).unwrap();
+        assert_eq!(
+            (pob.crew, pob.passengers, pob.personnel, pob.total),
+            (Some(3), Some(41), Some(1), Some(45))
+        );
+        let first = obs.iter().find(|o| o.msg_type == 1).unwrap();
+        assert_eq!(first.station.as_deref(), Some("tower-01"));
+        assert_eq!(first.event_time_ms, 1_763_800_010_000);
+        assert_eq!(first.sog_kn, Some(6.2));
+        let (lon, lat) = first.position.unwrap();
+        assert!((lon - 114.3).abs() < 1e-6 && (lat - 30.58).abs() < 1e-6);
+        let barge = obs.iter().find(|o| o.msg_type == 5).unwrap();
+        assert_eq!(
+            barge.static_data.as_ref().unwrap().name.as_deref(),
+            Some("HUA YUN 88")
+        );
+        assert_eq!(barge.voyage.as_ref().unwrap().draught_m, Some(3.2));
+    }
+
+    #[test]
+    fn a_patrol_boat_gps_fix_becomes_an_observation() {
+        let obs =
+            observations("$GPRMC,213950.00,A,5250.53669,N,00542.34920,E,0.020,,070420,,,A*7D");
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].mmsi, 413_999_999);
+        assert!(obs[0].position.is_some());
+        assert_eq!(obs[0].sog_kn.map(|v| (v * 1000.0).round()), Some(20.0));
+    }
+}
