@@ -127,29 +127,27 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             o.str("text", &a.text);
         }
         Body::SafetyBroadcast(b) => o.str("text", &b.text),
+        // gpsd prints every slot of types 15, 16 and 20, with 0 for those not sent.
         Body::Interrogation(q) => {
+            let (t12, o12) = q.type1_2.unwrap_or_default();
+            let (m2, t21, o21) = q.mmsi2.unwrap_or_default();
             o.u("mmsi1", q.mmsi1);
             o.u("type1_1", q.type1_1);
             o.u("offset1_1", q.offset1_1);
-            if let Some((t, off)) = q.type1_2 {
-                o.u("type1_2", t);
-                o.u("offset1_2", off);
-            }
-            if let Some((m2, t, off)) = q.mmsi2 {
-                o.u("mmsi2", m2);
-                o.u("type2_1", t);
-                o.u("offset2_1", off);
-            }
+            o.u("type1_2", t12);
+            o.u("offset1_2", o12);
+            o.u("mmsi2", m2);
+            o.u("type2_1", t21);
+            o.u("offset2_1", o21);
         }
         Body::AssignedMode(a) => {
+            let (m2, off2, inc2) = a.second.unwrap_or_default();
             o.u("mmsi1", a.mmsi1);
             o.u("offset1", a.offset1);
             o.u("increment1", a.increment1);
-            if let Some((m2, off, inc)) = a.second {
-                o.u("mmsi2", m2);
-                o.u("offset2", off);
-                o.u("increment2", inc);
-            }
+            o.u("mmsi2", m2);
+            o.u("offset2", off2);
+            o.u("increment2", inc2);
         }
         Body::Dgnss(g) => {
             lon_lat(&mut o, g.lon, g.lat, s, 600);
@@ -192,7 +190,9 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
             o.bool("assigned", b.assigned);
         }
         Body::DataLinkManagement(d) => {
-            for (k, r) in d.reservations.iter().enumerate() {
+            let none = crate::message::SlotReservation::default();
+            for k in 0..4 {
+                let r = d.reservations.get(k).unwrap_or(&none);
                 let n = k + 1;
                 o.u_n("offset", n, r.offset);
                 o.u_n("number", n, r.number);
@@ -263,23 +263,19 @@ pub fn write(out: &mut Vec<u8>, d: &Decoded<'_>, opts: JsonOptions) {
         Body::SingleSlotBinary(b) => {
             o.bool("addressed", b.addressed);
             o.bool("structured", b.structured);
-            if let Some(d) = b.dest_mmsi {
-                o.u("dest_mmsi", d);
-            }
-            if let Some((dac, fid)) = b.app_id {
-                o.u("app_id", (u32::from(dac) << 6) | u32::from(fid));
-            }
+            // gpsd prints both, with 0 when the message has none.
+            o.u("dest_mmsi", b.dest_mmsi.unwrap_or(0));
+            let (dac, fid) = b.app_id.unwrap_or((0, 0));
+            o.u("app_id", (u32::from(dac) << 6) | u32::from(fid));
             data(&mut o, &b.data);
         }
         Body::MultiSlotBinary(b) => {
             o.bool("addressed", b.addressed);
             o.bool("structured", b.structured);
-            if let Some(d) = b.dest_mmsi {
-                o.u("dest_mmsi", d);
-            }
-            if let Some((dac, fid)) = b.app_id {
-                o.u("app_id", (u32::from(dac) << 6) | u32::from(fid));
-            }
+            // gpsd prints both, with 0 when the message has none.
+            o.u("dest_mmsi", b.dest_mmsi.unwrap_or(0));
+            let (dac, fid) = b.app_id.unwrap_or((0, 0));
+            o.u("app_id", (u32::from(dac) << 6) | u32::from(fid));
             data(&mut o, &b.data);
             o.u("radio", b.radio);
         }

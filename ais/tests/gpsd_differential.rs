@@ -71,6 +71,11 @@ fn known_difference(g: &Map<String, Value>, key: &str) -> Option<&'static str> {
         // what is left of the 19-bit field, riverwatch reads the field with the missing
         // tail as zero. Neither is the transmitted value.
         (1..=3, "radio") => Some("truncated communication state (message shorter than 168 bits)"),
+        // M.1371-5 §3.19: a 104-bit type 20 is two reservations and 4 spare bits to the
+        // byte boundary; gpsd reads the spare bits as the start of a third.
+        (20, k) if k.ends_with('3') || k.ends_with('4') => {
+            Some("gpsd reads type 20 byte-boundary spare bits as a reservation")
+        }
         _ => None,
     }
 }

@@ -100,8 +100,9 @@ impl Interrogation {
             mmsi1: b.u(40, 30) as u32,
             type1_1: b.u(70, 6) as u8,
             offset1_1: b.u(76, 12) as u16,
-            type1_2: (b.len() >= 108).then(|| (b.u(90, 6) as u8, b.u(96, 12) as u16)),
-            mmsi2: (b.len() >= 158)
+            // Senders cut these short; like gpsd, read whatever part was sent.
+            type1_2: (b.len() > 90).then(|| (b.u(90, 6) as u8, b.u(96, 12) as u16)),
+            mmsi2: (b.len() > 110)
                 .then(|| (b.u(110, 30) as u32, b.u(140, 6) as u8, b.u(146, 12) as u16)),
         }
     }
@@ -217,7 +218,11 @@ pub struct DataLinkManagement {
 
 impl DataLinkManagement {
     pub(crate) fn decode(b: &Bits) -> Self {
-        let n = ((b.len().saturating_sub(40)) / 30).clamp(1, 4);
+        // A block counts when its slot offset arrived whole (some senders cut the rest).
+        let n = (0..4)
+            .take_while(|k| 40 + 30 * k + 12 <= b.len())
+            .count()
+            .max(1);
         let reservations = (0..n)
             .map(|k| {
                 let p = 40 + 30 * k;

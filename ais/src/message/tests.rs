@@ -685,6 +685,334 @@ fn auxiliary_craft_type24_carries_the_mothership() {
     assert_eq!(msgs, vec![m]);
 }
 
+/// One real line per message type (gpsd's `sample.aivdm`; type 24 from
+/// `ais-nmea-type6-fid55.log`), with the values gpsd decodes from it.
+#[test]
+fn every_type_from_a_real_line() {
+    use serde_json::{Value, json};
+    #[allow(clippy::type_complexity)]
+    let cases: &[(&[&str], u8, u32, &[(&str, Value)])] = &[
+        (
+            &[r"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            1,
+            371798000,
+            &[
+                ("status", json!(0)),
+                ("turn", json!(-127)),
+                ("speed", json!(123)),
+                ("accuracy", json!(true)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,B,25Cjtd0Oj;Jp7ilG7=UkKBoB0<06,0*60"],
+            2,
+            356302000,
+            &[
+                ("status", json!(0)),
+                ("turn", json!(127)),
+                ("speed", json!(139)),
+                ("accuracy", json!(false)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,38Id705000rRVJhE7cl9n;160000,0*40"],
+            3,
+            563808000,
+            &[
+                ("status", json!(5)),
+                ("turn", json!(0)),
+                ("speed", json!(0)),
+                ("accuracy", json!(true)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,403OviQuMGCqWrRO9>E6fE700@GO,0*4D"],
+            4,
+            3669702,
+            &[
+                ("accuracy", json!(true)),
+                ("lon", json!(-45811417)),
+                ("lat", json!(22130260)),
+                ("epfd", json!(7)),
+            ],
+        ),
+        (
+            &[
+                r"!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C",
+                r"!AIVDM,2,2,1,A,88888888880,2*25",
+            ],
+            5,
+            351759000,
+            &[
+                ("imo", json!(9134270)),
+                ("ais_version", json!(0)),
+                ("shiptype", json!(70)),
+                ("to_bow", json!(225)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,B,6B?n;be:cbapalgc;i6?Ow4,2*4A"],
+            6,
+            150834090,
+            &[
+                ("seqno", json!(3)),
+                ("dest_mmsi", json!(313240222)),
+                ("retransmit", json!(false)),
+                ("dac", json!(669)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,702R5`hwCjq8,0*6B"],
+            7,
+            2655651,
+            &[
+                ("mmsi1", json!(265538450)),
+                ("mmsi2", json!(0)),
+                ("mmsi3", json!(0)),
+                ("mmsi4", json!(0)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,85Mwp`1Kf3aCnsNvBWLi=wQuNhA5t43N`5nCuI=p<IBfVqnMgPGs,0*47"],
+            8,
+            366999712,
+            &[("dac", json!(366)), ("fid", json!(56))],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,91b77=h3h00nHt0Q3r@@07000<0b,0*69"],
+            9,
+            111265591,
+            &[
+                ("alt", json!(15)),
+                ("speed", json!(0)),
+                ("accuracy", json!(false)),
+                ("lon", json!(7128960)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,B,:5MlU41GMK6@,0*6C"],
+            10,
+            366814480,
+            &[("dest_mmsi", json!(366832740))],
+        ),
+        (
+            &[
+                r"!AIVDM,1,1,,B,;4R33:1uUK2F`q?mOt@@GoQ00000,0*5D,s28089,d-103,T39.44353985,x147521,r08TPHI1,1242958962",
+            ],
+            11,
+            304137000,
+            &[
+                ("accuracy", json!(true)),
+                ("lon", json!(-56644610)),
+                ("lat", json!(17045470)),
+                ("epfd", json!(1)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,<02:oP0kKcv0@<51C5PB5@?BDPD?P:?2?EB7PDB16693P381>>5<PikP,0*37"],
+            12,
+            2275200,
+            &[
+                ("seqno", json!(0)),
+                ("dest_mmsi", json!(215724000)),
+                ("retransmit", json!(false)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,=39UOj0jFs9R,0*65"],
+            13,
+            211378120,
+            &[
+                ("mmsi1", json!(211217560)),
+                ("mmsi2", json!(0)),
+                ("mmsi3", json!(0)),
+                ("mmsi4", json!(0)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,>5?Per18=HB1U:1@E=B0m<L,2*51"],
+            14,
+            351809000,
+            &[],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,?5OP=l00052HD00,2*5B"],
+            15,
+            368578000,
+            &[
+                ("mmsi1", json!(5158)),
+                ("type1_1", json!(5)),
+                ("offset1_1", json!(0)),
+                ("type1_2", json!(0)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,@01uEO@mMk7P<P00,0*18"],
+            16,
+            2053501,
+            &[
+                ("mmsi1", json!(224251000)),
+                ("offset1", json!(200)),
+                ("increment1", json!(0)),
+                ("mmsi2", json!(0)),
+            ],
+        ),
+        (
+            &[
+                r"!AIVDM,2,1,5,A,A02VqLPA4I6C07h5Ed1h<OrsuBTTwS?r:C?w`?la<gno1RTRwSP9:BcurA8a,0*3A",
+                r"!AIVDM,2,2,5,A,:Oko02TSwu8<:Jbb,0*11",
+            ],
+            17,
+            2734450,
+            &[("lon", json!(17478)), ("lat", json!(35992))],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,B52K>;h00Fc>jpUlNV@ikwpUoP06,0*4C"],
+            18,
+            338087471,
+            &[
+                ("reserved", json!(0)),
+                ("speed", json!(1)),
+                ("accuracy", json!(false)),
+                ("lon", json!(-44443279)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,B,C5N3SRgPEnJGEBT>NhWAwwo862PaLELTBJ:V00000000S0D:R220,0*0B"],
+            19,
+            367059850,
+            &[
+                ("reserved", json!(248)),
+                ("speed", json!(87)),
+                ("accuracy", json!(false)),
+                ("lon", json!(-53286235)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,Dh3OvjB8IN>4,0*1D"],
+            20,
+            3669705,
+            &[
+                ("offset1", json!(2182)),
+                ("number1", json!(5)),
+                ("timeout1", json!(7)),
+                ("increment1", json!(225)),
+            ],
+        ),
+        (
+            &[
+                r"!AIVDM,2,1,5,B,E1mg=5J1T4W0h97aRh6ba84<h2d;W:Te=eLvH50```q,0*46",
+                r"!AIVDM,2,2,5,B,:D44QDlp0C1DU00,2*36",
+            ],
+            21,
+            123456789,
+            &[
+                ("aid_type", json!(20)),
+                ("accuracy", json!(false)),
+                ("lon", json!(-73619155)),
+                ("lat", json!(28752371)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,F030ot22N2P6aoQbhe4736L20000,0*1A"],
+            22,
+            3160048,
+            &[
+                ("channel_a", json!(2087)),
+                ("channel_b", json!(2088)),
+                ("txrx", json!(0)),
+                ("power", json!(false)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,B,G02:Kn01R`sn@291nj600000900,2*12"],
+            23,
+            2268120,
+            &[
+                ("ne_lon", json!(1578)),
+                ("ne_lat", json!(30642)),
+                ("sw_lon", json!(1096)),
+                ("sw_lat", json!(30408)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,H3uEwS4T0000000C4phhj0104130,0*43"],
+            24,
+            265650060,
+            &[
+                ("shiptype", json!(36)),
+                ("to_bow", json!(8)),
+                ("to_stern", json!(4)),
+                ("to_starboard", json!(3)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,I6SWo?8P00a3PKpEKEVj0?vNP<65,0*73"],
+            25,
+            440006460,
+            &[
+                ("addressed", json!(true)),
+                ("structured", json!(false)),
+                ("dest_mmsi", json!(134218384)),
+                ("app_id", json!(0)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,JB3R0GO7p>vQL8tjw0b5hqpd0706kh9d3lR2vbl0400,2*40"],
+            26,
+            137920605,
+            &[
+                ("addressed", json!(true)),
+                ("structured", json!(true)),
+                ("dest_mmsi", json!(838351848)),
+                ("app_id", json!(23587)),
+            ],
+        ),
+        (
+            &[r"!AIVDM,1,1,,A,KCQ9r=hrFUnH7P00,0*41"],
+            27,
+            236091959,
+            &[
+                ("status", json!(3)),
+                ("accuracy", json!(false)),
+                ("lon", json!(-92521)),
+                ("lat", json!(52239)),
+            ],
+        ),
+    ];
+    let mut types = Vec::new();
+    for (lines, ty, mmsi, fields) in cases {
+        let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let mut d = Decoder::default();
+        let mut got = Vec::new();
+        for l in &lines {
+            d.decode_line(l.as_bytes(), &mut |o| {
+                if let Output::Ais(m) = o {
+                    let mut buf = Vec::new();
+                    crate::gpsd_json::write(
+                        &mut buf,
+                        &m,
+                        crate::gpsd_json::JsonOptions { scaled: false },
+                    );
+                    got.push((
+                        m.message.msg_type,
+                        m.message.mmsi,
+                        serde_json::from_slice::<Value>(&buf).unwrap(),
+                    ));
+                }
+            });
+        }
+        assert_eq!(got.len(), 1, "{lines:?}");
+        let (t, m, obj) = &got[0];
+        assert_eq!((*t, *m), (*ty, *mmsi), "{lines:?}");
+        for (k, v) in fields.iter() {
+            assert_eq!(&obj[*k], v, "type {ty} field {k}: {obj}");
+        }
+        types.push(*ty);
+    }
+    assert_eq!(types, (1..=27).collect::<Vec<u8>>());
+}
+
 fn one(line: &str) -> Message {
     let (mut msgs, rejects) = decode_all(&[line.to_string()]);
     assert!(rejects.is_empty(), "{rejects:?}");
