@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark peer: aiscat (Python bindings of AIS-catcher's C++ decoder, GPL-3.0-or-later).
 
+Run by scripts/bench/run.py (see scripts/bench-decode); it can also be run alone.
+
 Usage: peer_aiscat.py INPUT [--format dictionary|json|...] [--chunk BYTES] [--verify]
 
 The file is read into memory first (untimed). The timed loop is exactly what

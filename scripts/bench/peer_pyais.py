@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark peer: pyais (pure Python, MIT).
 
+Run by scripts/bench/run.py (see scripts/bench-decode); it can also be run alone.
+
 Usage: peer_pyais.py INPUT [--file-reader] [--verify]
 
 Reads INPUT (one NMEA sentence per line), then runs pyais' stream reader (which skips

@@ -23,8 +23,9 @@ Python peers time one pass. Each contender runs --runs times; runs are interleav
 (run 1 of every contender, then run 2, ...) so that a disturbance spreads over all of them.
 All contenders are single-threaded, so sentences/s = input sentences / median seconds is
 the rate per core. "messages" is what each contender reports (file -> JSON: output lines,
-counted in one extra untimed run); peers disagree on what to drop, see the README of the
-bench results.
+counted in one extra untimed run). Peers disagree on what to drop (aiscat drops MMSI 0,
+gpsdecode -j reports a type 24 only once parts A and B pair up, pyais rejects type 24 with
+part number 2 or 3), so message counts differ while sentence counts are the same.
 
 Every run is written as one JSON line to --out (default:
 $CARGO_TARGET_DIR/bench-results/decode-<UTC time>.jsonl), after one "meta" line with the
@@ -41,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -126,7 +128,6 @@ def count_sentences(path):
 
 def spawn(argv, stdin_path, stdout):
     """Run argv to completion; return (wall seconds, child CPU seconds, rc, stderr text)."""
-    import time
     with tempfile.TemporaryFile() as err:
         fin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
         try:
@@ -215,9 +216,9 @@ def main():
     print(f"# riverwatch decoder benchmark, {stamp}\n")
     print(f"- machine: {mach['nproc']} CPUs (nproc), {mach['model_name']}, Linux {mach['kernel']}; "
           f"load average {mach['loadavg'][0]:.2f} at start")
-    print(f"- every run pinned with `taskset -c {a.cpu}`; {a.runs} runs per contender; "
-          f"decode-peers: warm-up + {a.rounds} timed pass(es) per run")
-    print("- versions: " + "; ".join(f"{k} {v}" for k, v in vers.items()))
+    print(f"- every run pinned with `taskset -c {a.cpu}`; runs per contender: {a.runs}; "
+          f"timed passes per decode-peers run, after its warm-up: {a.rounds}")
+    print("- versions: " + "; ".join(v if v.startswith(k) else f"{k} {v}" for k, v in vers.items()))
     if mach["loadavg"][0] > 0.5:
         print(f"- **warning:** load average {mach['loadavg'][0]:.2f} before starting: something else "
               "is using the CPU, timings may be disturbed")
@@ -272,7 +273,7 @@ def main():
             sps = inp["sentences"] / med
             msgs = runs[0]["messages"]
             summary[(i, name)] = {"seconds": med, "sps": sps, "messages": msgs, "kind": kind}
-            print(f"| {name} | {kind} | {med:.3f} | {', '.join('%.3f' % x['seconds'] for x in runs)} "
+            print(f"| {name} | {kind} | {med:.4f} | {', '.join('%.4f' % x['seconds'] for x in runs)} "
                   f"| {rate(sps)} | {msgs:,} |")
 
     print("\n## Ratios\n")
@@ -286,14 +287,14 @@ def main():
                   f"**{rw['sps'] / best['sps']:.2f}x** the fastest library peer, {best_name} "
                   f"({rate(best['sps'])})")
         if rwcli and gd:
-            print(f"- {inp['label']}: riverwatch decode (file -> JSON) {rwcli['seconds']:.3f} s vs "
-                  f"gpsdecode -j {gd['seconds']:.3f} s = **{gd['seconds'] / rwcli['seconds']:.2f}x** as fast")
+            print(f"- {inp['label']}: riverwatch decode (file -> JSON) {rwcli['seconds']:.4f} s vs "
+                  f"gpsdecode -j {gd['seconds']:.4f} s = **{gd['seconds'] / rwcli['seconds']:.2f}x** as fast")
     i = 1  # the positions input
     for name, what in (("riverwatch", "library"), ("riverwatch decode", "file -> JSON")):
         v = summary.get((i, name))
         if v:
             print(f"- position reports per second per core, riverwatch {what}: "
-                  f"**{rate(v['messages'] / v['seconds'])}** ({v['messages']:,} decoded in {v['seconds']:.3f} s)")
+                  f"**{rate(v['messages'] / v['seconds'])}** ({v['messages']:,} decoded in {v['seconds']:.4f} s)")
     print(f"\nraw runs: {out_path}")
 
 
