@@ -6,6 +6,7 @@
 //! shift per field, with no allocation.
 
 use crate::error::Reject;
+use crate::text::Text;
 
 /// Largest payload we accept, in bits. The longest standard message is five slots
 /// (type 6/8/26: 1008 bits of payload); 1536 leaves room for generous senders.
@@ -194,9 +195,9 @@ impl Bits {
         self.u(start, 1) == 1
     }
 
-    /// 6-bit text of `chars` characters, with '@' padding and trailing spaces trimmed.
-    pub fn text(&self, start: usize, chars: usize) -> String {
-        let mut buf = [0u8; 192];
+    /// 6-bit text of `chars` characters, with '@' padding and trailing spaces trimmed,
+    /// into `buf`; returns how many bytes it wrote (ASCII).
+    fn text_bytes(&self, start: usize, chars: usize, buf: &mut [u8]) -> usize {
         let mut n = 0;
         for k in 0..chars.min(buf.len()) {
             let p = start + 6 * k;
@@ -213,8 +214,21 @@ impl Bits {
         while n > 0 && buf[n - 1] == b' ' {
             n -= 1;
         }
-        // The 6-bit alphabet is ASCII, so this never falls back.
-        String::from_utf8_lossy(&buf[..n]).into_owned()
+        n
+    }
+
+    /// Free text (types 12 and 14, up to 161 characters).
+    pub fn text(&self, start: usize, chars: usize) -> String {
+        let mut buf = [0u8; 192];
+        let n = self.text_bytes(start, chars, &mut buf);
+        buf[..n].iter().map(|&c| char::from(c)).collect()
+    }
+
+    /// A short text field (names, call signs), held inline.
+    pub fn text_inline<const N: usize>(&self, start: usize, chars: usize) -> Text<N> {
+        let mut buf = [0u8; N];
+        let n = self.text_bytes(start, chars, &mut buf);
+        Text::from_ascii(&buf[..n])
     }
 
     /// Copies `width` bits at `start` into bytes, left aligned (binary payloads).

@@ -17,8 +17,10 @@ pub mod gpsd_json;
 pub mod message;
 pub mod observation;
 pub mod sentence;
+pub mod text;
 
 pub use decoder::{Decoded, Decoder, Meta, Output, Stats};
 pub use error::Reject;
 pub use message::{Body, Message};
 pub use observation::Observation;
+pub use text::Text;

@@ -4,6 +4,7 @@
 use super::layout::layout;
 use crate::bits::{BitWriter, Bits};
 use crate::error::Reject;
+use crate::text::Text;
 
 /// Application payload bits, left-aligned in bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,7 +54,7 @@ layout! {
     /// 1 = loaded, 2 = unloaded, 0 = not available, 3 = not used.
     InlandStaticVoyage {
         /// European Number of Identification, 8 six-bit characters.
-        vin: String = t(0, 8),
+        vin: Text<8> = t(0, 8),
         /// Length in 1/10 m, 0 = not available.
         length: u16 = u(48, 13),
         /// Beam in 1/10 m, 0 = not available.

@@ -2,7 +2,8 @@
 //! decoder and its encoder, so the three can never disagree.
 
 /// `layout! { Name { field: type = kind(start, width), ... } end TOTAL }`
-/// kinds: `u` unsigned, `i` signed, `b` flag, `t` 6-bit text (width in characters).
+/// kinds: `u` unsigned, `i` signed, `b` flag, `t` 6-bit text (width in characters)
+/// into a [`crate::text::Text`].
 macro_rules! layout {
     (
         $(#[$m:meta])*
@@ -47,7 +48,7 @@ macro_rules! get {
         $b.flag($s)
     };
     (t, $b:expr, $s:expr, $w:expr, $ty:ty) => {
-        $b.text($s, $w)
+        $b.text_inline($s, $w)
     };
 }
 

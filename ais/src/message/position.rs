@@ -3,6 +3,7 @@
 
 use super::layout::layout;
 use super::{lon_lat_e1_min, lon_lat_e4_min};
+use crate::text::Text;
 
 layout! {
     /// Types 1, 2, 3: class A position report (168 bits).
@@ -101,7 +102,7 @@ layout! {
         heading: u16 = u(124, 9),
         second: u8 = u(133, 6),
         regional: u8 = u(139, 4),
-        shipname: String = t(143, 20),
+        shipname: Text<20> = t(143, 20),
         shiptype: u8 = u(263, 8),
         to_bow: u16 = u(271, 9),
         to_stern: u16 = u(280, 9),

@@ -4,14 +4,15 @@ use super::layout::layout;
 use super::lon_lat_e4_min;
 use crate::bits::{BitWriter, Bits};
 use crate::error::Reject;
+use crate::text::Text;
 
 layout! {
     /// Type 5: class A static and voyage related data (424 bits).
     StaticVoyage {
         ais_version: u8 = u(38, 2),
         imo: u32 = u(40, 30),
-        callsign: String = t(70, 7),
-        shipname: String = t(112, 20),
+        callsign: Text<7> = t(70, 7),
+        shipname: Text<20> = t(112, 20),
         shiptype: u8 = u(232, 8),
         to_bow: u16 = u(240, 9),
         to_stern: u16 = u(249, 9),
@@ -27,7 +28,7 @@ layout! {
         minute: u8 = u(288, 6),
         /// Maximum present static draught in 1/10 m; 0 = not available.
         draught: u8 = u(294, 8),
-        destination: String = t(302, 20),
+        destination: Text<20> = t(302, 20),
         dte: bool = b(422, 1),
     } end 424
 }
@@ -53,7 +54,7 @@ layout! {
     /// The fixed part of type 21 (272 bits); the name extension follows.
     AtonFixed {
         aid_type: u8 = u(38, 5),
-        name: String = t(43, 20),
+        name: Text<20> = t(43, 20),
         accuracy: bool = b(163, 1),
         lon: i32 = i(164, 28),
         lat: i32 = i(192, 27),
@@ -75,7 +76,7 @@ layout! {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AidToNavigation {
     pub aid_type: u8,
-    pub name: String,
+    pub name: Text<34>,
     pub accuracy: bool,
     pub lon: i32,
     pub lat: i32,
@@ -95,11 +96,11 @@ pub struct AidToNavigation {
 impl AidToNavigation {
     pub(crate) fn decode(b: &Bits) -> Self {
         let f = AtonFixed::decode_bits(b, 0);
-        let mut name = f.name;
+        let mut name = Text::<34>::from(f.name.as_str());
         // The extension only counts when the 20-character name is full.
-        if name.len() == 20 && b.len() >= 278 {
+        if f.name.len() == 20 && b.len() >= 278 {
             let ext_chars = (b.len() - 272) / 6;
-            let ext = b.text(272, ext_chars.min(14));
+            let ext: Text<14> = b.text_inline(272, ext_chars.min(14));
             name.push_str(&ext);
         }
         AidToNavigation {
@@ -126,7 +127,7 @@ impl AidToNavigation {
         let (head, ext) = split_chars(&self.name, 20);
         AtonFixed {
             aid_type: self.aid_type,
-            name: head.to_string(),
+            name: head.into(),
             accuracy: self.accuracy,
             lon: self.lon,
             lat: self.lat,
@@ -165,7 +166,7 @@ fn split_chars(s: &str, n: usize) -> (&str, &str) {
 /// dimensions or mother ship).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaticDataReport {
-    PartA { shipname: String },
+    PartA { shipname: Text<20> },
     PartB(StaticDataB),
 }
 
@@ -174,10 +175,10 @@ pub enum StaticDataReport {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StaticDataB {
     pub shiptype: u8,
-    pub vendorid: String,
+    pub vendorid: Text<3>,
     pub model: u8,
     pub serial: u32,
-    pub callsign: String,
+    pub callsign: Text<7>,
     pub to_bow: u16,
     pub to_stern: u16,
     pub to_port: u8,
@@ -194,7 +195,7 @@ impl StaticDataReport {
     pub(crate) fn decode(b: &Bits, mmsi: u32) -> Result<Self, Reject> {
         match b.u(38, 2) {
             0 => Ok(StaticDataReport::PartA {
-                shipname: b.text(40, 20),
+                shipname: b.text_inline(40, 20),
             }),
             1 => {
                 if b.len() < 162 {
@@ -203,10 +204,10 @@ impl StaticDataReport {
                 let aux = is_auxiliary(mmsi);
                 Ok(StaticDataReport::PartB(StaticDataB {
                     shiptype: b.u(40, 8) as u8,
-                    vendorid: b.text(48, 3),
+                    vendorid: b.text_inline(48, 3),
                     model: b.u(66, 4) as u8,
                     serial: b.u(70, 20) as u32,
-                    callsign: b.text(90, 7),
+                    callsign: b.text_inline(90, 7),
                     to_bow: if aux { 0 } else { b.u(132, 9) as u16 },
                     to_stern: if aux { 0 } else { b.u(141, 9) as u16 },
                     to_port: if aux { 0 } else { b.u(150, 6) as u8 },

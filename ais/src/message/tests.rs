@@ -118,8 +118,8 @@ fn static_voyage() -> impl Strategy<Value = Body> {
                 Body::StaticVoyage(StaticVoyage {
                     ais_version: v as u8,
                     imo: imo as u32,
-                    callsign: cs,
-                    shipname: name,
+                    callsign: cs.into(),
+                    shipname: name.into(),
                     shiptype: ty as u8,
                     to_bow: bow as u16,
                     to_stern: stern as u16,
@@ -131,7 +131,7 @@ fn static_voyage() -> impl Strategy<Value = Body> {
                     hour: h as u8,
                     minute: mi as u8,
                     draught: dr as u8,
-                    destination: dest,
+                    destination: dest.into(),
                     dte,
                 })
             },
@@ -153,7 +153,7 @@ fn application() -> impl Strategy<Value = (u16, u8, BinaryData, Option<Applicati
     )
         .prop_map(|(vin, len, beam, ty, hz, dr, ld, a, b, c)| {
             Application::InlandStaticVoyage(InlandStaticVoyage {
-                vin,
+                vin: vin.into(),
                 length: len as u16,
                 beam: beam as u16,
                 shiptype: ty as u16,
@@ -333,7 +333,7 @@ fn class_b_extended() -> impl Strategy<Value = Body> {
                     heading: hd as u16,
                     second: sec as u8,
                     regional: reg as u8,
-                    shipname: name,
+                    shipname: name.into(),
                     shiptype: ty as u8,
                     to_bow: bow as u16,
                     to_stern: stern as u16,
@@ -519,15 +519,15 @@ fn others() -> impl Strategy<Value = Body> {
 
 fn statics() -> impl Strategy<Value = Body> {
     prop_oneof![
-        text(20).prop_map(|n| Body::StaticData(StaticDataReport::PartA { shipname: n })),
+        text(20).prop_map(|n| Body::StaticData(StaticDataReport::PartA { shipname: n.into() })),
         (u(8), text(3), u(4), u(20), text(7), u(9), u(9), u(6), u(6)).prop_map(
             |(ty, v, m, s, cs, bow, stern, port, stbd)| {
                 Body::StaticData(StaticDataReport::PartB(StaticDataB {
                     shiptype: ty as u8,
-                    vendorid: v,
+                    vendorid: v.into(),
                     model: m as u8,
                     serial: s as u32,
-                    callsign: cs,
+                    callsign: cs.into(),
                     to_bow: bow as u16,
                     to_stern: stern as u16,
                     to_port: port as u8,
@@ -569,7 +569,7 @@ fn statics() -> impl Strategy<Value = Body> {
                 )| {
                     Body::AidToNavigation(AidToNavigation {
                         aid_type: t as u8,
-                        name,
+                        name: name.into(),
                         accuracy: acc,
                         lon: lon as i32,
                         lat: lat as i32,
