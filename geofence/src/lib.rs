@@ -1,5 +1,13 @@
-//! Zones, the R-tree index, vessel tracks and the enforcement detectors.
+//! Zones, the R-tree index, vessel tracks and zone events.
 //!
-//! Pure and event-time driven: it consumes `Observation`s and emits alerts. Its
-//! contents arrive with the geofence issues; the crate exists now so the workspace
-//! has the shape `DESIGN.md` describes.
+//! Pure and event-time driven: it consumes `ais::Observation`s and emits events in
+//! event-time order, so the same input always yields the same output.
+//!
+//! - [`zone`]: what `zones.geojson` holds, loaded with a per-feature error report.
+//! - [`area`]: one polygon prepared for exact, fast point-in-polygon tests.
+//! - [`index`]: the R-tree over all zones; which zones hold a point, which gates a
+//!   movement crosses.
+
+pub mod area;
+pub mod index;
+pub mod zone;

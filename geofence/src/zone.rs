@@ -1,0 +1,534 @@
+//! Zones: what `zones.geojson` holds (DESIGN.md "Zones"), loaded feature by feature so
+//! that one bad zone is reported with its id and reason and never blocks the rest.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+use serde_json::{Map, Value};
+
+/// What a zone is for; the rules in the detectors key on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ZoneKind {
+    Dock,
+    MuckLoading,
+    ApprovedDump,
+    Anchorage,
+    NoBerthing,
+    Protected,
+    SpeedLimit,
+    Checkpoint,
+    MonitoredArea,
+    /// A tower camera's field of view, registered by the binary (DESIGN.md "Evidence").
+    CameraFov,
+}
+
+impl ZoneKind {
+    pub const ALL: [ZoneKind; 10] = [
+        ZoneKind::Dock,
+        ZoneKind::MuckLoading,
+        ZoneKind::ApprovedDump,
+        ZoneKind::Anchorage,
+        ZoneKind::NoBerthing,
+        ZoneKind::Protected,
+        ZoneKind::SpeedLimit,
+        ZoneKind::Checkpoint,
+        ZoneKind::MonitoredArea,
+        ZoneKind::CameraFov,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZoneKind::Dock => "dock",
+            ZoneKind::MuckLoading => "muck_loading",
+            ZoneKind::ApprovedDump => "approved_dump",
+            ZoneKind::Anchorage => "anchorage",
+            ZoneKind::NoBerthing => "no_berthing",
+            ZoneKind::Protected => "protected",
+            ZoneKind::SpeedLimit => "speed_limit",
+            ZoneKind::Checkpoint => "checkpoint",
+            ZoneKind::MonitoredArea => "monitored_area",
+            ZoneKind::CameraFov => "camera_fov",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ZoneKind> {
+        ZoneKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Checkpoints are lines (gates); every other kind is an area.
+    pub fn is_gate(self) -> bool {
+        self == ZoneKind::Checkpoint
+    }
+}
+
+impl fmt::Display for ZoneKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A dock's operating licence. Both dates are inclusive UTC calendar days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct License {
+    pub number: String,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl License {
+    /// Whether the licence covers the event time `t_ms` (judged at event time: a licence
+    /// that starts next month does not cover today).
+    pub fn valid_at(&self, t_ms: i64) -> bool {
+        let Some(day) = chrono::DateTime::from_timestamp_millis(t_ms).map(|t| t.date_naive())
+        else {
+            return false;
+        };
+        self.valid_from.is_none_or(|f| f <= day) && self.valid_until.is_none_or(|u| day <= u)
+    }
+}
+
+/// A zone's shape: an area (polygons with holes) or a gate (a line across the river).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    Area(MultiPolygon<f64>),
+    Gate(LineString<f64>),
+}
+
+/// One zone from `zones.geojson`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub id: String,
+    pub kind: ZoneKind,
+    pub name: Option<String>,
+    pub shape: Shape,
+    pub license: Option<License>,
+    pub speed_limit_kn: Option<f64>,
+}
+
+impl Zone {
+    /// Whether a dock is licensed at event time `t_ms` (no licence = unlicensed).
+    pub fn licensed_at(&self, t_ms: i64) -> bool {
+        self.license.as_ref().is_some_and(|l| l.valid_at(t_ms))
+    }
+}
+
+/// Why a feature was not loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZoneProblem {
+    #[error("not valid JSON: {0}")]
+    Json(String),
+    #[error("not a GeoJSON FeatureCollection")]
+    NotACollection,
+    #[error("not a GeoJSON Feature")]
+    NotAFeature,
+    #[error("missing id (feature id or properties.id, a non-empty string)")]
+    MissingId,
+    #[error("duplicate id (first used by feature {first_index})")]
+    DuplicateId { first_index: usize },
+    #[error("missing properties.kind")]
+    MissingKind,
+    #[error("unknown kind {0:?}")]
+    UnknownKind(String),
+    #[error("missing geometry")]
+    MissingGeometry,
+    #[error("a {kind} needs a {expected}, not a {found}")]
+    WrongGeometry {
+        kind: ZoneKind,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("bad coordinates: {0}")]
+    BadCoordinates(String),
+    #[error("unclosed ring: {0}")]
+    UnclosedRing(String),
+    #[error("invalid polygon: {0}")]
+    InvalidPolygon(String),
+    #[error("bad licence: {0}")]
+    BadLicense(String),
+    #[error("bad speed_limit_kn: {0}")]
+    BadSpeedLimit(String),
+}
+
+/// A feature that did not load: where it is, its id when it has one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {problem}", self.place())]
+pub struct ZoneError {
+    /// Index of the feature in the collection (None: the file as a whole).
+    pub index: Option<usize>,
+    pub id: Option<String>,
+    pub problem: ZoneProblem,
+}
+
+impl ZoneError {
+    fn place(&self) -> String {
+        match (self.index, &self.id) {
+            (Some(i), Some(id)) => format!("feature {i} (zone {id:?})"),
+            (Some(i), None) => format!("feature {i}"),
+            (None, _) => "zones file".to_string(),
+        }
+    }
+}
+
+/// The zones that loaded and the report on those that did not.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub zones: Vec<Zone>,
+    pub errors: Vec<ZoneError>,
+}
+
+/// Loads a `zones.geojson` text. Every bad feature becomes one [`ZoneError`]; the good ones
+/// load regardless.
+pub fn load_geojson(text: &str) -> Loaded {
+    let mut out = Loaded::default();
+    let whole = |problem| ZoneError {
+        index: None,
+        id: None,
+        problem,
+    };
+    let root: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            out.errors.push(whole(ZoneProblem::Json(e.to_string())));
+            return out;
+        }
+    };
+    let features = match (
+        root.get("type").and_then(Value::as_str),
+        root.get("features"),
+    ) {
+        (Some("FeatureCollection"), Some(Value::Array(f))) => f,
+        _ => {
+            out.errors.push(whole(ZoneProblem::NotACollection));
+            return out;
+        }
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    out.zones.reserve(features.len());
+    for (index, f) in features.iter().enumerate() {
+        let id = feature_id(f);
+        if let Some(id) = &id
+            && let Some(&first_index) = seen.get(id)
+        {
+            out.errors.push(ZoneError {
+                index: Some(index),
+                id: Some(id.clone()),
+                problem: ZoneProblem::DuplicateId { first_index },
+            });
+            continue;
+        }
+        match zone_from_feature(f, id.clone()) {
+            Ok(z) => {
+                seen.insert(z.id.clone(), index);
+                out.zones.push(z);
+            }
+            Err(problem) => {
+                // A bad feature still claims its id, so a later duplicate is reported too.
+                if let Some(id) = &id {
+                    seen.entry(id.clone()).or_insert(index);
+                }
+                out.errors.push(ZoneError {
+                    index: Some(index),
+                    id,
+                    problem,
+                })
+            }
+        }
+    }
+    out
+}
+
+fn feature_id(f: &Value) -> Option<String> {
+    let from_props = f
+        .get("properties")
+        .and_then(|p| p.get("id"))
+        .and_then(Value::as_str);
+    let id = match f.get("id") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        _ => from_props,
+    };
+    id.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn zone_from_feature(f: &Value, id: Option<String>) -> Result<Zone, ZoneProblem> {
+    if f.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(ZoneProblem::NotAFeature);
+    }
+    let id = id.ok_or(ZoneProblem::MissingId)?;
+    let empty = Map::new();
+    let props = f
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let kind_text = props
+        .get("kind")
+        .and_then(Value::as_str)
+        .ok_or(ZoneProblem::MissingKind)?;
+    let kind =
+        ZoneKind::parse(kind_text).ok_or_else(|| ZoneProblem::UnknownKind(kind_text.into()))?;
+    let geometry = f
+        .get("geometry")
+        .filter(|g| !g.is_null())
+        .ok_or(ZoneProblem::MissingGeometry)?;
+    let shape = shape(kind, geometry)?;
+    let license = match props.get("license") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(license(v)?),
+    };
+    let speed_limit_kn = match props.get("speed_limit_kn") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_f64() {
+            Some(x) if x.is_finite() && x >= 0.0 => Some(x),
+            _ => {
+                return Err(ZoneProblem::BadSpeedLimit(format!(
+                    "{v} is not a speed in knots"
+                )));
+            }
+        },
+    };
+    if kind == ZoneKind::SpeedLimit && speed_limit_kn.is_none() {
+        return Err(ZoneProblem::BadSpeedLimit(
+            "a speed_limit zone needs speed_limit_kn".into(),
+        ));
+    }
+    let name = props
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok(Zone {
+        id,
+        kind,
+        name,
+        shape,
+        license,
+        speed_limit_kn,
+    })
+}
+
+fn license(v: &Value) -> Result<License, ZoneProblem> {
+    let bad = |s: String| ZoneProblem::BadLicense(s);
+    let o = v
+        .as_object()
+        .ok_or_else(|| bad("not an object {number, valid_from, valid_until}".into()))?;
+    let date = |field: &str| -> Result<Option<NaiveDate>, ZoneProblem> {
+        match o.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| bad(format!("{field} {s:?} is not a YYYY-MM-DD date"))),
+            Some(other) => Err(bad(format!("{field} {other} is not a YYYY-MM-DD date"))),
+        }
+    };
+    let valid_from = date("valid_from")?;
+    let valid_until = date("valid_until")?;
+    if let (Some(a), Some(b)) = (valid_from, valid_until)
+        && a > b
+    {
+        return Err(bad(format!("valid_from {a} is after valid_until {b}")));
+    }
+    let number = match o.get("number") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    Ok(License {
+        number,
+        valid_from,
+        valid_until,
+    })
+}
+
+fn shape(kind: ZoneKind, g: &Value) -> Result<Shape, ZoneProblem> {
+    let gtype = g.get("type").and_then(Value::as_str).unwrap_or("?");
+    let coords = g.get("coordinates");
+    let wrong = |expected| ZoneProblem::WrongGeometry {
+        kind,
+        expected,
+        found: gtype.to_string(),
+    };
+    if kind.is_gate() {
+        if gtype != "LineString" {
+            return Err(wrong("LineString"));
+        }
+        let line = positions(coords, "line")?;
+        if line.len() < 2 {
+            return Err(ZoneProblem::BadCoordinates(
+                "a checkpoint needs at least 2 points".into(),
+            ));
+        }
+        return Ok(Shape::Gate(LineString::from(line)));
+    }
+    let polygons = match gtype {
+        "Polygon" => vec![polygon(coords, 0)?],
+        "MultiPolygon" => {
+            let parts = coords
+                .and_then(Value::as_array)
+                .ok_or_else(|| ZoneProblem::BadCoordinates("not an array of polygons".into()))?;
+            if parts.is_empty() {
+                return Err(ZoneProblem::BadCoordinates("no polygons".into()));
+            }
+            parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| polygon(Some(p), i))
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        _ => return Err(wrong("Polygon or MultiPolygon")),
+    };
+    let mp = MultiPolygon(polygons);
+    if let Some(e) = mp.validation_errors().into_iter().next() {
+        return Err(ZoneProblem::InvalidPolygon(e.to_string()));
+    }
+    Ok(Shape::Area(mp))
+}
+
+fn polygon(v: Option<&Value>, part: usize) -> Result<Polygon<f64>, ZoneProblem> {
+    let rings = v.and_then(Value::as_array).ok_or_else(|| {
+        ZoneProblem::BadCoordinates(format!("polygon {part}: not an array of rings"))
+    })?;
+    if rings.is_empty() {
+        return Err(ZoneProblem::BadCoordinates(format!(
+            "polygon {part}: no rings"
+        )));
+    }
+    let mut out = Vec::with_capacity(rings.len());
+    for (r, ring) in rings.iter().enumerate() {
+        let what = if r == 0 {
+            format!("polygon {part} exterior ring")
+        } else {
+            format!("polygon {part} hole {r}")
+        };
+        let pts = positions(Some(ring), &what)?;
+        if pts.len() < 4 {
+            return Err(ZoneProblem::InvalidPolygon(format!(
+                "{what} has {} positions, a ring needs at least 4",
+                pts.len()
+            )));
+        }
+        if pts.first() != pts.last() {
+            return Err(ZoneProblem::UnclosedRing(format!(
+                "{what}: the last position must repeat the first"
+            )));
+        }
+        out.push(LineString::from(pts));
+    }
+    let exterior = out.remove(0);
+    Ok(Polygon::new(exterior, out))
+}
+
+fn positions(v: Option<&Value>, what: &str) -> Result<Vec<Coord<f64>>, ZoneProblem> {
+    let arr = v
+        .and_then(Value::as_array)
+        .ok_or_else(|| ZoneProblem::BadCoordinates(format!("{what}: not an array of positions")))?;
+    arr.iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let xy = p.as_array().filter(|a| a.len() >= 2).and_then(|a| {
+                Some(Coord {
+                    x: a[0].as_f64()?,
+                    y: a[1].as_f64()?,
+                })
+            });
+            match xy {
+                Some(c) if (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y) => {
+                    Ok(c)
+                }
+                _ => Err(ZoneProblem::BadCoordinates(format!(
+                    "{what}: position {k} is not [lon, lat] in WGS84 degrees: {p}"
+                ))),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f64, y: f64, d: f64) -> String {
+        format!(
+            "[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]",
+            x + d,
+            x + d,
+            y + d,
+            y + d
+        )
+    }
+
+    #[test]
+    fn every_bad_feature_is_reported_and_the_good_ones_load() {
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","id":"dock-1","properties":{{"kind":"dock","name":"North wharf",
+              "license":{{"number":"L-7","valid_from":"2026-01-01","valid_until":"2026-12-31"}}}},
+              "geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","properties":{{"kind":"dock"}},"geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","id":"dock-1","properties":{{"kind":"dock"}},"geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","id":"x","properties":{{"kind":"harbour"}},"geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","id":"bow","properties":{{"kind":"no_berthing"}},"geometry":{{"type":"Polygon","coordinates":
+              [[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}}},
+            {{"type":"Feature","id":"open","properties":{{"kind":"anchorage"}},"geometry":{{"type":"Polygon","coordinates":
+              [[[0,0],[1,0],[1,1],[0,1]]]}}}},
+            {{"type":"Feature","id":"lic","properties":{{"kind":"dock","license":{{"number":"9","valid_from":"2026-05-01","valid_until":"2026-02-01"}}}},
+              "geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","id":"gate-1","properties":{{"kind":"checkpoint"}},"geometry":{{"type":"LineString","coordinates":[[0,0],[0,1]]}}}},
+            {{"type":"Feature","id":"gate-2","properties":{{"kind":"checkpoint"}},"geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","id":"slow","properties":{{"kind":"speed_limit"}},"geometry":{{"type":"Polygon","coordinates":{sq}}}}},
+            {{"type":"Feature","properties":{{"id":"mp","kind":"protected"}},"geometry":{{"type":"MultiPolygon","coordinates":[{sq},{sq2}]}}}}
+            ]}}"#,
+            sq = square(0.0, 0.0, 1.0),
+            sq2 = square(5.0, 5.0, 1.0),
+        );
+        let l = load_geojson(&text);
+        let ids: Vec<_> = l.zones.iter().map(|z| z.id.as_str()).collect();
+        assert_eq!(ids, ["dock-1", "gate-1", "mp"]);
+        let report: Vec<String> = l.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            report,
+            [
+                "feature 1: missing id (feature id or properties.id, a non-empty string)",
+                "feature 2 (zone \"dock-1\"): duplicate id (first used by feature 0)",
+                "feature 3 (zone \"x\"): unknown kind \"harbour\"",
+                "feature 4 (zone \"bow\"): invalid polygon: polygon at index 0 is invalid: exterior ring has a self-intersection",
+                "feature 5 (zone \"open\"): unclosed ring: polygon 0 exterior ring: the last position must repeat the first",
+                "feature 6 (zone \"lic\"): bad licence: valid_from 2026-05-01 is after valid_until 2026-02-01",
+                "feature 8 (zone \"gate-2\"): a checkpoint needs a LineString, not a Polygon",
+                "feature 9 (zone \"slow\"): bad speed_limit_kn: a speed_limit zone needs speed_limit_kn",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_file_is_one_error() {
+        let l = load_geojson("{\"type\":\"FeatureCollection\",");
+        assert_eq!(l.zones.len(), 0);
+        assert!(matches!(l.errors[0].problem, ZoneProblem::Json(_)));
+        assert_eq!(
+            load_geojson("[1]").errors[0].to_string(),
+            "zones file: not a GeoJSON FeatureCollection"
+        );
+    }
+
+    #[test]
+    fn licences_are_judged_at_event_time() {
+        let l = License {
+            number: "L".into(),
+            valid_from: NaiveDate::from_ymd_opt(2026, 3, 1),
+            valid_until: NaiveDate::from_ymd_opt(2026, 3, 31),
+        };
+        let ms = |d: &str| {
+            chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S")
+                .unwrap()
+                .and_utc()
+                .timestamp_millis()
+        };
+        assert!(!l.valid_at(ms("2026-02-28 23:59:59")));
+        assert!(l.valid_at(ms("2026-03-01 00:00:00")));
+        assert!(l.valid_at(ms("2026-03-31 23:59:59")));
+        assert!(!l.valid_at(ms("2026-04-01 00:00:00")));
+    }
+}
