@@ -150,6 +150,32 @@ impl ZoneIndex {
         out[start..].sort_unstable();
     }
 
+    /// [`ZoneIndex::lookup_into`] without the R-tree or the rasters: every zone, the exact
+    /// test. The oracle the engine's tests compare against.
+    pub fn lookup_brute_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) {
+        for (i, a) in self.areas.iter().enumerate() {
+            if a.as_ref().is_some_and(|a| a.contains_exact(lon, lat)) {
+                out.push(i as ZoneIdx);
+            }
+        }
+    }
+
+    /// [`ZoneIndex::crossings`] without the R-tree: every segment of every gate.
+    pub fn crossings_brute(&self, a: (f64, f64), b: (f64, f64)) -> Vec<(ZoneIdx, Direction)> {
+        let mut out = Vec::new();
+        if a == b {
+            return out;
+        }
+        for (i, z) in self.zones.iter().enumerate() {
+            if let Shape::Gate(line) = &z.shape
+                && let Some(d) = line.lines().find_map(|g| crossing(g, a, b))
+            {
+                out.push((i as ZoneIdx, d));
+            }
+        }
+        out
+    }
+
     /// The exact test for one zone (false for gates).
     #[inline]
     pub fn area_contains(&self, i: ZoneIdx, lon: f64, lat: f64) -> bool {

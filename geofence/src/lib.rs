@@ -7,7 +7,13 @@
 //! - [`area`]: one polygon prepared for exact, fast point-in-polygon tests.
 //! - [`index`]: the R-tree over all zones; which zones hold a point, which gates a
 //!   movement crosses.
+//! - [`track`]: one vessel's state: last fix, stop, memberships, statics, history.
+//! - [`event`]: enter, exit, dwell, stop, cross, gap and eviction events.
+//! - [`engine`]: all vessels, advanced on event time, with the debouncing rules.
 
 pub mod area;
+pub mod engine;
+pub mod event;
 pub mod index;
+pub mod track;
 pub mod zone;

@@ -1,0 +1,532 @@
+//! [`Engine`]: every vessel's state, advanced by observations on event time, emitting
+//! [`Event`]s.
+//!
+//! Debouncing, so GPS jitter at a boundary never flaps:
+//! - A membership change (enter or exit) is confirmed only when the raw answer has held
+//!   for [`Config::confirm_fixes`] consecutive fixes spanning [`Config::confirm_ms`]; the
+//!   event's `time_ms` is the first of them.
+//! - A stopped vessel's memberships are judged at its stop's anchor (the centroid of the
+//!   stop's fixes), not at each jittering fix.
+//! - A stop starts after two fixes at or below [`Config::stop_sog_kn`] within a run of fixes
+//!   none faster than [`Config::stop_hold_kn`], lasting [`Config::stop_confirm_ms`]; or,
+//!   for senders without SOG, after [`Config::stop_window_ms`] inside a
+//!   [`Config::stop_box_m`] box. It ends only when the vessel moves on: faster than
+//!   [`Config::stop_end_kn`] for [`Config::stop_end_ms`], or farther than
+//!   [`Config::stop_end_m`] from the anchor.
+//!
+//! Late and out-of-order reports: a position report older than (or as old as) the
+//! vessel's last fix does not move the vessel; it is counted in [`Stats::late`] (or
+//! [`Stats::duplicate`]) and its static data is still taken. A report more than
+//! [`Config::max_future_ms`] ahead of the newest event time seen (a receiver with a broken
+//! clock) is counted in [`Stats::future`] and ignored, so it cannot declare every other
+//! vessel silent.
+//!
+//! ```
+//! use geofence::engine::{Config, Engine};
+//! use geofence::event::EventKind;
+//! use geofence::index::ZoneIndex;
+//! use geofence::zone::load_geojson;
+//! use ais::Observation;
+//!
+//! let zones = load_geojson(r#"{"type":"FeatureCollection","features":[
+//!   {"type":"Feature","id":"dock-1","properties":{"kind":"dock"},"geometry":{"type":"Polygon",
+//!    "coordinates":[[[120.0,30.0],[120.002,30.0],[120.002,30.001],[120.0,30.001],[120.0,30.0]]]}}]}"#).zones;
+//! let mut engine = Engine::new(ZoneIndex::new(zones), Config::default());
+//! let mut events = Vec::new();
+//! // A vessel sits in the dock at 0.2 kn for 12 minutes, reporting every 10 s.
+//! for k in 0..73 {
+//!     let o = Observation {
+//!         mmsi: 413000001,
+//!         event_time_ms: 1_763_800_000_000 + k * 10_000,
+//!         position: Some((120.001, 30.0005)),
+//!         sog_kn: Some(0.2),
+//!         ..Observation::default()
+//!     };
+//!     engine.observe(&o, &mut events);
+//! }
+//! let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+//! assert_eq!(kinds, [EventKind::Enter, EventKind::StopStart, EventKind::Dwell { minutes: 10 }]);
+//! // The visit began at the first fix inside, the stop at the first slow fix.
+//! assert_eq!(events[0].time_ms, 1_763_800_000_000);
+//! assert_eq!(events[1].time_ms, 1_763_800_000_000);
+//! assert_eq!(events[2].time_ms, 1_763_800_000_000 + 600_000);
+//! ```
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use ais::Observation;
+
+use crate::event::{Event, EventKind};
+use crate::index::{ZoneIdx, ZoneIndex};
+use crate::track::{Fix, Membership, Pending, Run, Statics, StopState, Vessel, metres};
+
+/// Thresholds; every one has a default.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub confirm_fixes: u16,
+    pub confirm_ms: i64,
+    /// Dwell thresholds in minutes (at most 32), each reported once per visit.
+    pub dwell_minutes: Vec<u32>,
+    pub stop_sog_kn: f64,
+    pub stop_hold_kn: f64,
+    pub stop_confirm_ms: i64,
+    pub stop_box_m: f64,
+    pub stop_window_ms: i64,
+    pub stop_end_kn: f64,
+    pub stop_end_ms: i64,
+    pub stop_end_m: f64,
+    pub gap_ms: i64,
+    pub evict_ms: i64,
+    pub history_len: usize,
+    pub history_step_ms: i64,
+    pub max_future_ms: i64,
+    /// Test every zone instead of asking the R-tree: the oracle the tests compare with.
+    pub brute_force: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            confirm_fixes: 2,
+            confirm_ms: 20_000,
+            dwell_minutes: vec![10],
+            stop_sog_kn: 0.5,
+            stop_hold_kn: 1.0,
+            stop_confirm_ms: 60_000,
+            stop_box_m: 50.0,
+            stop_window_ms: 300_000,
+            stop_end_kn: 1.5,
+            stop_end_ms: 30_000,
+            stop_end_m: 250.0,
+            gap_ms: 10 * 60_000,
+            evict_ms: 6 * 3_600_000,
+            history_len: 256,
+            history_step_ms: 30_000,
+            max_future_ms: 3_600_000,
+            brute_force: false,
+        }
+    }
+}
+
+/// Counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub observations: u64,
+    pub fixes: u64,
+    pub late: u64,
+    pub duplicate: u64,
+    pub future: u64,
+    pub evicted: u64,
+}
+
+/// The geofence engine.
+#[derive(Debug)]
+pub struct Engine {
+    index: Arc<ZoneIndex>,
+    config: Config,
+    vessels: HashMap<u32, Vessel>,
+    /// Gap and eviction deadlines, earliest first; stale entries are re-filed when popped.
+    deadlines: BinaryHeap<Reverse<(i64, u32)>>,
+    watermark: Option<i64>,
+    stats: Stats,
+    raw: Vec<ZoneIdx>,
+}
+
+impl Engine {
+    pub fn new(index: ZoneIndex, config: Config) -> Engine {
+        Engine {
+            index: Arc::new(index),
+            config,
+            vessels: HashMap::new(),
+            deadlines: BinaryHeap::new(),
+            watermark: None,
+            stats: Stats::default(),
+            raw: Vec::new(),
+        }
+    }
+
+    pub fn index(&self) -> &Arc<ZoneIndex> {
+        &self.index
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn vessel(&self, mmsi: u32) -> Option<&Vessel> {
+        self.vessels.get(&mmsi)
+    }
+
+    pub fn vessels(&self) -> impl Iterator<Item = &Vessel> {
+        self.vessels.values()
+    }
+
+    /// The newest event time seen.
+    pub fn watermark(&self) -> Option<i64> {
+        self.watermark
+    }
+
+    /// Swaps in a new zone set. Vessels keep their state; a zone that still exists (same
+    /// id) keeps its memberships and dwell timers; memberships of zones that are gone are
+    /// dropped without an event.
+    pub fn replace_index(&mut self, index: ZoneIndex) {
+        let old = std::mem::replace(&mut self.index, Arc::new(index));
+        let by_id: HashMap<&str, ZoneIdx> = self
+            .index
+            .zones()
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
+            .collect();
+        let remap = |z: ZoneIdx| by_id.get(old.zone(z).id.as_str()).copied();
+        for v in self.vessels.values_mut() {
+            v.zones
+                .retain_mut(|m| remap(m.zone).map(|n| m.zone = n).is_some());
+            v.zones.sort_by_key(|m| m.zone);
+            v.pending
+                .retain_mut(|p| remap(p.zone).map(|n| p.zone = n).is_some());
+        }
+    }
+
+    /// Moves event time on to `t_ms`: reports gaps and evicts silent vessels.
+    pub fn advance_to(&mut self, t_ms: i64, out: &mut Vec<Event>) {
+        if self.watermark.is_some_and(|w| t_ms <= w) {
+            return;
+        }
+        self.watermark = Some(t_ms);
+        while let Some(&Reverse((due, mmsi))) = self.deadlines.peek() {
+            if due > t_ms {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(v) = self.vessels.get_mut(&mmsi) else {
+                continue;
+            };
+            let next = if v.in_gap {
+                v.last_heard_ms + self.config.evict_ms
+            } else {
+                v.last_heard_ms + self.config.gap_ms
+            };
+            if next > due {
+                // Heard since this deadline was filed.
+                self.deadlines.push(Reverse((next, mmsi)));
+                continue;
+            }
+            let position = v.last_fix.map(|f| f.position());
+            let event = |kind| Event {
+                mmsi,
+                kind,
+                zone: None,
+                time_ms: v.last_heard_ms,
+                at_ms: due,
+                position,
+            };
+            if v.in_gap {
+                out.push(event(EventKind::Evicted));
+                self.vessels.remove(&mmsi);
+                self.stats.evicted += 1;
+            } else {
+                out.push(event(EventKind::GapStart));
+                v.in_gap = true;
+                self.deadlines
+                    .push(Reverse((v.last_heard_ms + self.config.evict_ms, mmsi)));
+            }
+        }
+    }
+
+    /// Takes one observation; appends the events it causes, in order.
+    pub fn observe(&mut self, o: &Observation, out: &mut Vec<Event>) {
+        self.stats.observations += 1;
+        let t = o.event_time_ms;
+        if self
+            .watermark
+            .is_some_and(|w| t > w.saturating_add(self.config.max_future_ms))
+        {
+            self.stats.future += 1;
+            return;
+        }
+        self.advance_to(t, out);
+        let cfg = &self.config;
+        let v = match self.vessels.entry(o.mmsi) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.deadlines.push(Reverse((t + cfg.gap_ms, o.mmsi)));
+                e.insert(Vessel::new(o.mmsi, t, cfg.history_len, cfg.history_step_ms))
+            }
+        };
+        if v.in_gap && t > v.last_heard_ms {
+            v.in_gap = false;
+            out.push(Event {
+                mmsi: v.mmsi,
+                kind: EventKind::GapEnd,
+                zone: None,
+                time_ms: t,
+                at_ms: t,
+                position: o.position,
+            });
+            self.deadlines.push(Reverse((t + cfg.gap_ms, o.mmsi)));
+        }
+        v.last_heard_ms = v.last_heard_ms.max(t);
+        if o.static_data.is_some() || o.voyage.is_some() || o.persons_on_board.is_some() {
+            v.statics
+                .get_or_insert_with(Box::<Statics>::default)
+                .update(o);
+        }
+        let Some((lon, lat)) = o.position else {
+            return;
+        };
+        if let Some(last) = v.last_fix
+            && t <= last.time_ms
+        {
+            if t < last.time_ms {
+                self.stats.late += 1;
+            } else {
+                self.stats.duplicate += 1;
+            }
+            return;
+        }
+        self.stats.fixes += 1;
+        let fix = Fix {
+            time_ms: t,
+            lon,
+            lat,
+            sog_kn: o.sog_kn.map_or(f32::NAN, |s| s as f32),
+            cog_deg: o.cog_deg.map_or(f32::NAN, |c| c as f32),
+        };
+        let index = &*self.index;
+        let prev = v.last_fix;
+        if let Some(p) = prev {
+            let dt_h = (t - p.time_ms) as f64 / 3_600_000.0;
+            v.derived_kn = (metres(p.position(), fix.position()) / 1852.0 / dt_h) as f32;
+            let crossed = if cfg.brute_force {
+                index.crossings_brute(p.position(), fix.position())
+            } else {
+                index.crossings(p.position(), fix.position())
+            };
+            for (zone, direction) in crossed {
+                out.push(Event {
+                    mmsi: v.mmsi,
+                    kind: EventKind::Cross { direction },
+                    zone: Some(zone),
+                    time_ms: t,
+                    at_ms: t,
+                    position: Some(fix.position()),
+                });
+            }
+        }
+        update_stop(cfg, v, &fix, out);
+        // A stopped vessel is judged at its anchor, so jitter cannot flap its zones.
+        let at = v.stop.anchor().unwrap_or(fix.position());
+        self.raw.clear();
+        if cfg.brute_force {
+            index.lookup_brute_into(at.0, at.1, &mut self.raw);
+        } else {
+            index.lookup_into(at.0, at.1, &mut self.raw);
+        }
+        update_zones(cfg, v, &self.raw, &fix, out);
+        v.history.push(fix);
+        v.last_fix = Some(fix);
+    }
+}
+
+fn update_stop(cfg: &Config, v: &mut Vessel, f: &Fix, out: &mut Vec<Event>) {
+    let speed = f
+        .sog()
+        .or((!v.derived_kn.is_nan()).then_some(f64::from(v.derived_kn)));
+    let pos = f.position();
+    let t = f.time_ms;
+    match &mut v.stop {
+        StopState::Moving { run } => {
+            let slow = speed.is_some_and(|s| s <= cfg.stop_sog_kn);
+            let hold = speed.is_some_and(|s| s <= cfg.stop_hold_kn);
+            let continued = run.as_mut().and_then(|r| {
+                let min = (r.min.0.min(pos.0), r.min.1.min(pos.1));
+                let max = (r.max.0.max(pos.0), r.max.1.max(pos.1));
+                let boxed = metres(min, max) <= cfg.stop_box_m;
+                (hold || boxed).then(|| {
+                    r.min = min;
+                    r.max = max;
+                    r.sum_lon += pos.0;
+                    r.sum_lat += pos.1;
+                    r.n += 1;
+                    if slow {
+                        if r.slow == 0 {
+                            r.start_ms = t;
+                            r.start_pos = pos;
+                        }
+                        r.slow = r.slow.saturating_add(1);
+                    }
+                    *r
+                })
+            });
+            let r = match continued {
+                Some(r) => r,
+                None => {
+                    let fresh = Run {
+                        start_ms: t,
+                        start_pos: pos,
+                        slow: u16::from(slow),
+                        min: pos,
+                        max: pos,
+                        sum_lon: pos.0,
+                        sum_lat: pos.1,
+                        n: 1,
+                    };
+                    *run = Some(fresh);
+                    fresh
+                }
+            };
+            let boxed = metres(r.min, r.max) <= cfg.stop_box_m;
+            let by_speed = r.slow >= 2 && t - r.start_ms >= cfg.stop_confirm_ms;
+            // Without SOG, the run's start is the first fix of the box.
+            let by_box = boxed && t - r.start_ms >= cfg.stop_window_ms;
+            if by_speed || by_box {
+                v.stop = StopState::Stopped {
+                    since_ms: r.start_ms,
+                    sum_lon: r.sum_lon,
+                    sum_lat: r.sum_lat,
+                    n: r.n,
+                    fast_since_ms: None,
+                };
+                out.push(Event {
+                    mmsi: v.mmsi,
+                    kind: EventKind::StopStart,
+                    zone: None,
+                    time_ms: r.start_ms,
+                    at_ms: t,
+                    position: v.stop.anchor(),
+                });
+            }
+        }
+        StopState::Stopped {
+            sum_lon,
+            sum_lat,
+            n,
+            fast_since_ms,
+            ..
+        } => {
+            let anchor = (*sum_lon / f64::from(*n), *sum_lat / f64::from(*n));
+            let far = metres(anchor, pos) > cfg.stop_end_m;
+            let fast = speed.is_some_and(|s| s > cfg.stop_end_kn);
+            let ended = if far {
+                Some(fast_since_ms.unwrap_or(t))
+            } else if fast {
+                let since = *fast_since_ms.get_or_insert(t);
+                (t - since >= cfg.stop_end_ms).then_some(since)
+            } else {
+                *fast_since_ms = None;
+                *sum_lon += pos.0;
+                *sum_lat += pos.1;
+                *n += 1;
+                None
+            };
+            if let Some(since) = ended {
+                out.push(Event {
+                    mmsi: v.mmsi,
+                    kind: EventKind::StopEnd,
+                    zone: None,
+                    time_ms: since,
+                    at_ms: t,
+                    position: Some(anchor),
+                });
+                v.stop = StopState::Moving { run: None };
+            }
+        }
+    }
+}
+
+/// Applies one fix's raw zone set (sorted) to the vessel's confirmed memberships.
+fn update_zones(cfg: &Config, v: &mut Vessel, raw: &[ZoneIdx], f: &Fix, out: &mut Vec<Event>) {
+    let t = f.time_ms;
+    let mmsi = v.mmsi;
+    // Walk raw, members and pending together, in zone order.
+    let mut k_raw = 0;
+    let mut k_mem = 0;
+    let mut new_pending: Vec<Pending> = Vec::new();
+    let mut entered: Vec<Membership> = Vec::new();
+    let mut left: Vec<ZoneIdx> = Vec::new();
+    loop {
+        let zr = raw.get(k_raw).copied();
+        let zm = v.zones.get(k_mem).map(|m| m.zone);
+        let z = match (zr, zm) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => break,
+        };
+        let inside = zr == Some(z);
+        let member = zm == Some(z);
+        k_raw += usize::from(inside);
+        k_mem += usize::from(member);
+        if inside == member {
+            continue;
+        }
+        let mut p = v
+            .pending
+            .iter()
+            .find(|p| p.zone == z && p.entering == inside)
+            .copied()
+            .unwrap_or(Pending {
+                zone: z,
+                entering: inside,
+                first_ms: t,
+                first_pos: f.position(),
+                fixes: 0,
+            });
+        p.fixes = p.fixes.saturating_add(1);
+        if p.fixes >= cfg.confirm_fixes && t - p.first_ms >= cfg.confirm_ms {
+            let kind = if inside {
+                entered.push(Membership {
+                    zone: z,
+                    since_ms: p.first_ms,
+                    dwell_fired: 0,
+                });
+                EventKind::Enter
+            } else {
+                left.push(z);
+                EventKind::Exit
+            };
+            out.push(Event {
+                mmsi,
+                kind,
+                zone: Some(z),
+                time_ms: p.first_ms,
+                at_ms: t,
+                position: Some(p.first_pos),
+            });
+        } else {
+            new_pending.push(p);
+        }
+    }
+    // Pending changes not seen again on this fix lapse: the raw answer went back.
+    v.pending = new_pending;
+    if !left.is_empty() {
+        v.zones.retain(|m| !left.contains(&m.zone));
+    }
+    if !entered.is_empty() {
+        v.zones.extend(entered);
+        v.zones.sort_by_key(|m| m.zone);
+    }
+    for m in &mut v.zones {
+        for (k, &minutes) in cfg.dwell_minutes.iter().enumerate().take(32) {
+            let due = m.since_ms + i64::from(minutes) * 60_000;
+            if m.dwell_fired & (1 << k) == 0 && t >= due {
+                m.dwell_fired |= 1 << k;
+                out.push(Event {
+                    mmsi,
+                    kind: EventKind::Dwell { minutes },
+                    zone: Some(m.zone),
+                    time_ms: due,
+                    at_ms: t,
+                    position: Some(f.position()),
+                });
+            }
+        }
+    }
+}

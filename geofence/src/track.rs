@@ -1,0 +1,294 @@
+//! Per-vessel state on event time: last fix, motion, static and voyage data, zone
+//! memberships, stop state and a bounded, downsampled history for evidence.
+
+use std::collections::VecDeque;
+
+use ais::Text;
+use ais::observation::{Observation, PersonsOnBoard};
+
+use crate::index::ZoneIdx;
+
+/// Metres per degree of latitude (mean Earth radius 6 371 km).
+const M_PER_DEG: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
+
+/// Distance in metres between two (lon, lat) points. An equirectangular approximation:
+/// within 0.1 % of the great-circle distance below 10 km, which is all a stop or a jump
+/// test needs, at a fraction of haversine's cost on the per-fix path.
+pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let k = ((a.1 + b.1) * 0.5).to_radians().cos();
+    let dx = (b.0 - a.0) * k;
+    let dy = b.1 - a.1;
+    (dx * dx + dy * dy).sqrt() * M_PER_DEG
+}
+
+/// One position report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fix {
+    pub time_ms: i64,
+    pub lon: f64,
+    pub lat: f64,
+    /// Speed and course over ground as reported (NaN: not available).
+    pub sog_kn: f32,
+    pub cog_deg: f32,
+}
+
+impl Fix {
+    pub fn position(&self) -> (f64, f64) {
+        (self.lon, self.lat)
+    }
+
+    pub fn sog(&self) -> Option<f64> {
+        (!self.sog_kn.is_nan()).then_some(f64::from(self.sog_kn))
+    }
+}
+
+/// A zone the vessel is in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Membership {
+    pub zone: ZoneIdx,
+    /// Event time of the first fix inside.
+    pub since_ms: i64,
+    /// Dwell thresholds already reported this visit (bit k = the k-th threshold).
+    pub dwell_fired: u32,
+}
+
+/// A membership change seen on raw fixes but not yet confirmed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pending {
+    pub zone: ZoneIdx,
+    /// true: the vessel seems to have entered; false: to have left.
+    pub entering: bool,
+    pub first_ms: i64,
+    pub first_pos: (f64, f64),
+    pub fixes: u16,
+}
+
+/// Whether the vessel is stopped, and the evidence for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StopState {
+    Moving {
+        /// A run of fixes that may become a stop.
+        run: Option<Run>,
+    },
+    Stopped {
+        since_ms: i64,
+        /// Sum of the stop's fixes, for its centroid (the anchor).
+        sum_lon: f64,
+        sum_lat: f64,
+        n: u32,
+        /// First fix of a run of fast fixes that may end the stop.
+        fast_since_ms: Option<i64>,
+    },
+}
+
+impl StopState {
+    /// The anchor of a stop: the centroid of its fixes.
+    pub fn anchor(&self) -> Option<(f64, f64)> {
+        match *self {
+            StopState::Stopped {
+                sum_lon,
+                sum_lat,
+                n,
+                ..
+            } if n > 0 => Some((sum_lon / f64::from(n), sum_lat / f64::from(n))),
+            _ => None,
+        }
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, StopState::Stopped { .. })
+    }
+}
+
+/// Consecutive fixes that may be a stop: slow ones (by SOG) or ones that stay in a small
+/// box (for senders without SOG).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Run {
+    pub start_ms: i64,
+    pub start_pos: (f64, f64),
+    /// Fixes at or below the stop speed.
+    pub slow: u16,
+    pub min: (f64, f64),
+    pub max: (f64, f64),
+    pub sum_lon: f64,
+    pub sum_lat: f64,
+    pub n: u32,
+}
+
+/// Identity, dimensions and voyage data, as last reported.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Statics {
+    pub name: Text<20>,
+    pub callsign: Text<7>,
+    pub eni: Text<8>,
+    pub imo: Option<u32>,
+    pub ship_type: Option<u8>,
+    pub eri_ship_type: Option<u16>,
+    pub length_dm: Option<u32>,
+    pub beam_dm: Option<u32>,
+    pub draught_m: Option<f32>,
+    pub loaded: Option<bool>,
+    pub persons_on_board: Option<PersonsOnBoard>,
+}
+
+impl Statics {
+    pub fn update(&mut self, o: &Observation) {
+        if let Some(s) = &o.static_data {
+            if let Some(n) = &s.name {
+                self.name = Text::from(n.as_str());
+            }
+            if let Some(c) = &s.callsign {
+                self.callsign = Text::from(c.as_str());
+            }
+            if let Some(e) = &s.eni {
+                self.eni = Text::from(e.as_str());
+            }
+            self.imo = s.imo.or(self.imo);
+            self.ship_type = s.ship_type.or(self.ship_type);
+            self.eri_ship_type = s.eri_ship_type.or(self.eri_ship_type);
+            self.length_dm = s.length_dm.or(self.length_dm);
+            self.beam_dm = s.beam_dm.or(self.beam_dm);
+        }
+        if let Some(v) = &o.voyage {
+            if let Some(d) = v.draught_m {
+                self.draught_m = Some(d as f32);
+            }
+            self.loaded = v.loaded.or(self.loaded);
+        }
+        if let Some(p) = o.persons_on_board {
+            self.persons_on_board = Some(p);
+        }
+    }
+}
+
+/// Everything the engine knows about one vessel.
+#[derive(Debug, Clone)]
+pub struct Vessel {
+    pub mmsi: u32,
+    /// Event time of the last message of any kind.
+    pub last_heard_ms: i64,
+    pub last_fix: Option<Fix>,
+    /// Speed derived from the last two fixes, knots (NaN: not known).
+    pub derived_kn: f32,
+    pub in_gap: bool,
+    pub stop: StopState,
+    /// Confirmed memberships, sorted by zone.
+    pub zones: Vec<Membership>,
+    pub pending: Vec<Pending>,
+    /// Boxed: most vessels never send static data in a short replay, and it keeps the
+    /// per-vessel core small.
+    pub statics: Option<Box<Statics>>,
+    pub history: History,
+}
+
+impl Vessel {
+    pub fn new(mmsi: u32, t_ms: i64, history_cap: usize, history_step_ms: i64) -> Vessel {
+        Vessel {
+            mmsi,
+            last_heard_ms: t_ms,
+            last_fix: None,
+            derived_kn: f32::NAN,
+            in_gap: false,
+            stop: StopState::Moving { run: None },
+            zones: Vec::new(),
+            pending: Vec::new(),
+            statics: None,
+            history: History::new(history_cap, history_step_ms),
+        }
+    }
+
+    /// Bytes this vessel's state holds, history excluded.
+    pub fn bytes_without_history(&self) -> usize {
+        std::mem::size_of::<Vessel>()
+            + self.zones.capacity() * std::mem::size_of::<Membership>()
+            + self.pending.capacity() * std::mem::size_of::<Pending>()
+            + self
+                .statics
+                .as_ref()
+                .map_or(0, |_| std::mem::size_of::<Statics>())
+    }
+
+    pub fn membership(&self, zone: ZoneIdx) -> Option<&Membership> {
+        self.zones
+            .binary_search_by_key(&zone, |m| m.zone)
+            .ok()
+            .map(|k| &self.zones[k])
+    }
+}
+
+/// The recent track, downsampled: at most one fix per `step_ms`, at most `cap` fixes.
+#[derive(Debug, Clone)]
+pub struct History {
+    fixes: VecDeque<Fix>,
+    cap: usize,
+    step_ms: i64,
+}
+
+impl History {
+    pub fn new(cap: usize, step_ms: i64) -> History {
+        History {
+            fixes: VecDeque::new(),
+            cap,
+            step_ms,
+        }
+    }
+
+    pub fn push(&mut self, f: Fix) {
+        if self.cap == 0 {
+            return;
+        }
+        if let Some(last) = self.fixes.back()
+            && f.time_ms - last.time_ms < self.step_ms
+        {
+            return;
+        }
+        if self.fixes.len() == self.cap {
+            self.fixes.pop_front();
+        }
+        self.fixes.push_back(f);
+    }
+
+    pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
+        self.fixes.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.fixes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fixes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metres_matches_haversine_at_river_scale() {
+        use geo::{Distance, Haversine, Point};
+        let a = (120.0, 30.0);
+        for b in [(120.001, 30.0), (120.0, 30.001), (120.05, 30.03)] {
+            let h = Haversine.distance(Point::new(a.0, a.1), Point::new(b.0, b.1));
+            let m = metres(a, b);
+            assert!((m - h).abs() / h < 1e-3, "{m} vs {h}");
+        }
+    }
+
+    #[test]
+    fn history_is_downsampled_and_bounded() {
+        let mut h = History::new(3, 30_000);
+        for k in 0..20 {
+            h.push(Fix {
+                time_ms: k * 10_000,
+                lon: 0.0,
+                lat: 0.0,
+                sog_kn: 0.0,
+                cog_deg: 0.0,
+            });
+        }
+        let t: Vec<i64> = h.fixes().map(|f| f.time_ms).collect();
+        assert_eq!(t, [120_000, 150_000, 180_000]);
+    }
+}
