@@ -234,6 +234,12 @@ impl Engine {
             } else {
                 out.push(event(EventKind::GapStart));
                 v.in_gap = true;
+                // Nothing is confirmed across silence: pending zone changes and a run
+                // that might have become a stop start again after the gap.
+                v.pending.clear();
+                if let StopState::Moving { run } = &mut v.stop {
+                    *run = None;
+                }
                 self.deadlines
                     .push(Reverse((v.last_heard_ms + self.config.evict_ms, mmsi)));
             }

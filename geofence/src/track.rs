@@ -64,6 +64,40 @@ pub struct Pending {
 }
 
 /// Whether the vessel is stopped, and the evidence for it.
+///
+/// Hysteresis: a stop needs two fixes at or below 0.5 kn over a minute to start, and
+/// ends only when the vessel moves on (above 1.5 kn for 30 s, or 250 m from the stop's
+/// anchor); one jittery fast fix does not end it.
+///
+/// ```
+/// use ais::Observation;
+/// use geofence::engine::{Config, Engine};
+/// use geofence::index::ZoneIndex;
+///
+/// let mut engine = Engine::new(ZoneIndex::new(vec![]), Config::default());
+/// let mut events = Vec::new();
+/// let mut report = |t: i64, sog: f64| {
+///     let o = Observation {
+///         mmsi: 413000002,
+///         event_time_ms: t * 10_000,
+///         position: Some((120.0, 30.0)),
+///         sog_kn: Some(sog),
+///         ..Observation::default()
+///     };
+///     engine.observe(&o, &mut events);
+///     engine.vessel(413000002).is_some_and(|v| v.stop.is_stopped())
+/// };
+/// assert!(!report(0, 0.3));
+/// assert!(!report(3, 0.9));  // up to 1 kn holds the run together
+/// assert!(report(6, 0.4));   // slow fixes over a minute: stopped since t = 0
+/// assert!(report(7, 2.5));   // one fast fix: still stopped
+/// assert!(report(8, 0.2));
+/// assert!(report(9, 2.0));   // fast again...
+/// assert!(report(11, 2.2));  // ...for 20 s: still stopped
+/// assert!(!report(12, 2.4)); // 30 s: moved on
+/// let kinds: Vec<_> = events.iter().map(|e| (e.kind.name(), e.time_ms)).collect();
+/// assert_eq!(kinds, [("stop_start", 0), ("stop_end", 90_000)]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StopState {
     Moving {
