@@ -23,7 +23,7 @@ const MIXED: u8 = 2;
 
 /// An edge (x0, y0) -> (x1, y1) with y0 <= y1.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Edge {
+pub(crate) struct Edge {
     x0: f64,
     y0: f64,
     x1: f64,
@@ -32,11 +32,52 @@ struct Edge {
 
 impl Edge {
     /// Whether a ray from (x, y) towards +x crosses this edge (the crossing-number rule:
-    /// an edge counts when y is in [y0, y1) and the crossing lies right of x).
+    /// an edge counts when y is in [y0, y1) and the crossing lies right of x; a horizontal
+    /// edge never does).
     #[inline(always)]
     fn crossed_by_ray(&self, x: f64, y: f64) -> bool {
         (self.y0 <= y && y < self.y1)
             && x < self.x0 + (y - self.y0) * (self.x1 - self.x0) / (self.y1 - self.y0)
+    }
+}
+
+/// A grid of `nx` x `ny` cells of `cw` x `ch` degrees from (min_x, min_y).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Raster {
+    pub min_x: f64,
+    pub min_y: f64,
+    pub cw: f64,
+    pub ch: f64,
+    pub nx: usize,
+    pub ny: usize,
+}
+
+impl Raster {
+    /// Calls `f(row, first column, last column)` for every run of cells the edge may
+    /// touch. Conservative: a margin guards against rounding, since a cell wrongly taken
+    /// as untouched would cost correctness and one wrongly taken as touched only time.
+    pub fn touched(&self, e: &Edge, mut f: impl FnMut(usize, usize, usize)) {
+        let (cw, ch) = (self.cw, self.ch);
+        let ex = cw * 1e-6 + 1e-12;
+        let ey = ch * 1e-6 + 1e-12;
+        let row_of = |y: f64| {
+            (((y - self.min_y) / ch.max(1e-300)).floor().max(0.0) as usize).min(self.ny - 1)
+        };
+        let col_of = |x: f64| {
+            (((x - self.min_x) / cw.max(1e-300)).floor().max(0.0) as usize).min(self.nx - 1)
+        };
+        for r in row_of(e.y0 - ey)..=row_of(e.y1 + ey) {
+            // The edge's x extent within this row (clamped to the edge's own y range).
+            let ylo = (self.min_y + r as f64 * ch - ey).max(e.y0);
+            let yhi = (self.min_y + (r + 1) as f64 * ch + ey).min(e.y1);
+            let at = |y: f64| e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0);
+            let (xa, xb) = if e.y0 < e.y1 {
+                (at(ylo), at(yhi))
+            } else {
+                (e.x0, e.x1)
+            };
+            f(r, col_of(xa.min(xb) - ex), col_of(xa.max(xb) + ex));
+        }
     }
 }
 
@@ -106,8 +147,6 @@ impl Area {
             edges,
         };
         a.rasterize();
-        // Horizontal edges mark cells in the raster, but never satisfy y0 <= y < y1.
-        a.edges.retain(|e| e.y0 < e.y1);
         a
     }
 
@@ -130,39 +169,23 @@ impl Area {
 
     fn rasterize(&mut self) {
         let (nx, ny) = (self.nx, self.ny);
-        let cw = (self.max_x - self.min_x) / nx as f64;
-        let ch = (self.max_y - self.min_y) / ny as f64;
-        // A margin makes "touches" conservative against rounding: a cell marked MIXED
-        // only costs time, a cell wrongly marked pure would cost correctness.
-        let ex = cw * 1e-6 + 1e-12;
-        let ey = ch * 1e-6 + 1e-12;
-        let row_of =
-            |y: f64| (((y - self.min_y) / ch.max(1e-300)).floor().max(0.0) as usize).min(ny - 1);
-        let col_of =
-            |x: f64| (((x - self.min_x) / cw.max(1e-300)).floor().max(0.0) as usize).min(nx - 1);
+        let g = Raster {
+            min_x: self.min_x,
+            min_y: self.min_y,
+            cw: (self.max_x - self.min_x) / nx as f64,
+            ch: (self.max_y - self.min_y) / ny as f64,
+            nx,
+            ny,
+        };
+        let (cw, ch) = (g.cw, g.ch);
         let mut rows: Vec<Vec<Edge>> = vec![Vec::new(); ny];
         for e in &self.edges {
-            let r0 = row_of(e.y0 - ey);
-            let r1 = row_of(e.y1 + ey);
-            for (r, row) in rows.iter_mut().enumerate().take(r1 + 1).skip(r0) {
+            g.touched(e, |r, c0, c1| {
                 if e.y0 < e.y1 {
-                    row.push(*e);
+                    rows[r].push(*e);
                 }
-                // The edge's x extent within this row (clamped to the edge's own y range).
-                let ylo = (self.min_y + r as f64 * ch - ey).max(e.y0);
-                let yhi = (self.min_y + (r + 1) as f64 * ch + ey).min(e.y1);
-                let at = |y: f64| e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0);
-                let (xa, xb) = if e.y0 < e.y1 {
-                    (at(ylo), at(yhi))
-                } else {
-                    (e.x0, e.x1)
-                };
-                let c0 = col_of(xa.min(xb) - ex);
-                let c1 = col_of(xa.max(xb) + ex);
-                for c in c0..=c1 {
-                    self.cells[r * nx + c] = MIXED;
-                }
-            }
+                self.cells[r * nx + c0..=r * nx + c1].fill(MIXED);
+            });
         }
         // Cells no edge touches take the exact answer at their centre.
         for r in 0..ny {
@@ -202,6 +225,16 @@ impl Area {
                 crossings(&self.row_edges[a..b], x, y)
             }
         }
+    }
+
+    /// Every edge (horizontal ones included), lower end first.
+    pub(crate) fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    /// (min_x, min_y, max_x, max_y); empty areas have min > max.
+    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+        (self.min_x, self.min_y, self.max_x, self.max_y)
     }
 
     /// The exact test over every edge, without the raster (the reference).

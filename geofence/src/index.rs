@@ -1,7 +1,10 @@
 //! [`ZoneIndex`]: which zones hold a point, which gates a movement crosses.
 //!
-//! An rstar R-tree over the zones' bounding boxes finds the candidates; each candidate
-//! area answers exactly through its prepared raster ([`crate::area::Area`]).
+//! A point lookup starts at one [`Grid`] cell over all areas, which lists the zones that
+//! hold the whole cell and those that cross it; a crossing zone answers exactly through
+//! its prepared raster ([`crate::area::Area`]). rstar R-trees index the gates (for
+//! crossings) and the areas' bounding boxes (for box queries), and are the reference the
+//! tests hold the grid to.
 //!
 //! The boundary rule is the crossing-number rule on edges stored lower end first: a point
 //! on a zone's boundary is inside on its lower and left edges and outside on its upper and
@@ -34,6 +37,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use crate::area::Area;
+use crate::grid::Grid;
 use crate::zone::{Shape, Zone};
 
 /// Index of a zone in its [`ZoneIndex`].
@@ -68,6 +72,7 @@ pub struct ZoneIndex {
     /// Per zone: its prepared area (None for gates).
     areas: Vec<Option<Area>>,
     area_tree: RTree<Entry>,
+    grid: Grid,
     gate_tree: RTree<GateEntry>,
 }
 
@@ -99,6 +104,7 @@ impl ZoneIndex {
             }
         }
         ZoneIndex {
+            grid: Grid::new(&areas),
             zones,
             areas,
             area_tree: RTree::bulk_load(boxes),
@@ -130,12 +136,38 @@ impl ZoneIndex {
             .map(|i| i as ZoneIdx)
     }
 
-    /// Every area zone holding (lon, lat), in no particular order.
+    /// Every area zone holding (lon, lat), in zone order.
+    #[inline]
     pub fn zone_indices_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = ZoneIdx> + '_ {
-        self.area_tree
+        self.grid
+            .candidates(lon, lat)
+            .filter(move |&(i, ask)| !ask || self.area_contains(i, lon, lat))
+            .map(|(i, _)| i)
+    }
+
+    /// [`ZoneIndex::zone_indices_at`] through the R-tree of bounding boxes instead of the
+    /// grid, in zone order (a reference for tests and benches).
+    pub fn zone_indices_at_rtree(&self, lon: f64, lat: f64) -> Vec<ZoneIdx> {
+        let mut v: Vec<ZoneIdx> = self
+            .area_tree
             .locate_all_at_point(&[lon, lat])
             .map(|e| e.data)
-            .filter(move |&i| self.area_contains(i, lon, lat))
+            .filter(|&i| self.area_contains(i, lon, lat))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Area zones whose bounding box meets the box (min lon, min lat, max lon, max lat).
+    pub fn zones_in_box(&self, min: (f64, f64), max: (f64, f64)) -> Vec<ZoneIdx> {
+        let env = AABB::from_corners([min.0, min.1], [max.0, max.1]);
+        let mut v: Vec<ZoneIdx> = self
+            .area_tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     /// Every area zone holding (lon, lat).
@@ -145,9 +177,7 @@ impl ZoneIndex {
 
     /// Appends every area zone holding (lon, lat) to `out`, sorted by index.
     pub fn lookup_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) {
-        let start = out.len();
         out.extend(self.zone_indices_at(lon, lat));
-        out[start..].sort_unstable();
     }
 
     /// [`ZoneIndex::lookup_into`] without the R-tree or the rasters: every zone, the exact

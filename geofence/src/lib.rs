@@ -5,6 +5,7 @@
 //!
 //! - [`zone`]: what `zones.geojson` holds, loaded with a per-feature error report.
 //! - [`area`]: one polygon prepared for exact, fast point-in-polygon tests.
+//! - [`grid`]: one raster over all areas, the first step of a point lookup.
 //! - [`index`]: the R-tree over all zones; which zones hold a point, which gates a
 //!   movement crosses.
 //! - [`track`]: one vessel's state: last fix, stop, memberships, statics, history.
@@ -14,6 +15,7 @@
 pub mod area;
 pub mod engine;
 pub mod event;
+pub mod grid;
 pub mod index;
 pub mod track;
 pub mod zone;
