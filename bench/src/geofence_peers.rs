@@ -142,7 +142,7 @@ fn stream(zones_path: &str, points_path: &str, vessels: usize, rounds: usize) ->
     let homes = &points[..vessels];
     let position = |v: usize, round: usize, rng: &mut Rng| {
         let (x, y) = homes[v];
-        let moving = v % 5 == 0;
+        let moving = v.is_multiple_of(5);
         let drift = if moving { (4.0 + (v % 9) as f64) * 1852.0 / 360.0 * round as f64 } else { 0.0 };
         let (dx, dy) = ((rng.unit() - 0.5) * 20.0, (rng.unit() - 0.5) * 20.0);
         (x + (drift + dx) / 96_000.0, y + dy / 111_000.0, if moving { 8.0 } else { 0.1 })
