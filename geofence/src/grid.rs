@@ -2,7 +2,7 @@
 //!
 //! Each cell lists the zones that may hold its points, in zone order, each marked as
 //! holding the whole cell (answered without touching the zone) or as crossing it (the
-//! zone's own [`Area`] answers exactly). Cells are about four per zone, so a lookup costs
+//! zone's own [`Area`] answers exactly). With sixteen cells per zone a lookup costs
 //! a cell and, near a zone edge, one area test.
 //!
 //! Hand-written because it is the hot path: with the R-tree as the first step, a lookup
@@ -16,6 +16,8 @@ use crate::index::ZoneIdx;
 /// Most cells in the grid (16 MiB of offsets).
 const MAX_CELLS: usize = 4 << 20;
 const MIXED_BIT: u32 = 1 << 31;
+/// Cells per zone: finer cells answer more points without an area test.
+const CELLS_PER_ZONE: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct Grid {
@@ -48,7 +50,7 @@ impl Grid {
             return Grid::default();
         };
         let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
-        let target = (4 * n).clamp(64, MAX_CELLS) as f64;
+        let target = (CELLS_PER_ZONE * n).clamp(64, MAX_CELLS) as f64;
         let aspect = w * y0.to_radians().cos().abs().max(0.01) / h;
         let nx = ((target * aspect).sqrt().round() as usize).clamp(1, MAX_CELLS);
         let ny = ((target / nx as f64).round() as usize).clamp(1, MAX_CELLS / nx);

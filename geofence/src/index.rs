@@ -265,7 +265,7 @@ impl ZoneIndex {
         out
     }
 
-    /// Approximate heap bytes held by the prepared areas.
+    /// Approximate heap bytes held by the prepared areas and the grid.
     pub fn heap_bytes(&self) -> usize {
         self.areas
             .iter()
@@ -273,6 +273,7 @@ impl ZoneIndex {
             .map(Area::heap_bytes)
             .sum::<usize>()
             + self.areas.capacity() * std::mem::size_of::<Option<Area>>()
+            + self.grid.heap_bytes()
     }
 }
 
