@@ -51,6 +51,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Decodes `lines` once to warm up (nothing lazily initialised may count against the
+/// steady state), then 10 000 times more, counting allocations.
+fn steady_state_allocations(lines: &[&[u8]], sink: &mut impl FnMut(Output<'_>)) -> usize {
+    let mut decoder = Decoder::default();
+    for line in lines {
+        decoder.decode_line(line, sink);
+    }
+    allocations_in(|| {
+        for _ in 0..10_000 {
+            for line in lines {
+                decoder.decode_line(line, sink);
+            }
+        }
+    })
+}
+
 #[test]
 fn position_reports_decode_without_allocating() {
     // Real lines from the shared corpora: plain, tag-blocked, time-appended, class B.
@@ -62,7 +78,6 @@ fn position_reports_decode_without_allocating() {
         b"!AIVDM,1,1,,A,B3KLehP0B@LTN6`Vl;rrBE063P06,0*5A\n",
         b"!AIVDM,1,1,,B,35Mvli=000oRo`<CDfKJh1sF053k,0*4F\n",
     ];
-    let mut decoder = Decoder::default();
     let mut positions = 0usize;
     let mut other = 0usize;
     let mut sink = |o: Output<'_>| match o {
@@ -71,17 +86,7 @@ fn position_reports_decode_without_allocating() {
         }
         _ => other += 1,
     };
-    // Warm up: nothing lazily initialised may be counted against the steady state.
-    for line in lines {
-        decoder.decode_line(line, &mut sink);
-    }
-    let allocations = allocations_in(|| {
-        for _ in 0..10_000 {
-            for line in lines {
-                decoder.decode_line(line, &mut sink);
-            }
-        }
-    });
+    let allocations = steady_state_allocations(&lines, &mut sink);
     assert_eq!(other, 0, "every line must decode to a position report");
     assert_eq!(positions, 6 * 10_001);
     assert_eq!(
@@ -101,7 +106,6 @@ fn static_reports_decode_without_allocating() {
         b"!AIVDM,1,1,,B,ENkb9OI9R@10dh0`8@9R@@@@@@@;kaCw9EE>`00003vP000,2*78\n",
         b"!AIVDM,1,1,,B,ENkb9Q961@1T6@0`@61@@@@@@@@;iOta9`pN000003vP000,2*4D\n",
     ];
-    let mut decoder = Decoder::default();
     let (mut names, mut other) = (0usize, 0usize);
     let mut sink = |o: Output<'_>| match o {
         Output::Ais(d) => match &d.message.body {
@@ -115,16 +119,7 @@ fn static_reports_decode_without_allocating() {
         },
         _ => other += 1,
     };
-    for line in lines {
-        decoder.decode_line(line, &mut sink);
-    }
-    let allocations = allocations_in(|| {
-        for _ in 0..10_000 {
-            for line in lines {
-                decoder.decode_line(line, &mut sink);
-            }
-        }
-    });
+    let allocations = steady_state_allocations(&lines, &mut sink);
     assert_eq!(other, 0, "every line must decode to a named static report");
     assert_eq!(names, 5 * 10_001);
     assert_eq!(
