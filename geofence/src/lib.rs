@@ -8,6 +8,7 @@
 //! - [`grid`]: one raster over all areas, the first step of a point lookup.
 //! - [`index`]: the R-tree over all zones; which zones hold a point, which gates a
 //!   movement crosses.
+//! - [`sector`]: camera fields of view as `camera_fov` zones.
 //! - [`track`]: one vessel's state: last fix, stop, memberships, statics, history.
 //! - [`event`]: enter, exit, dwell, stop, cross, gap and eviction events.
 //! - [`engine`]: all vessels, advanced on event time, with the debouncing rules.
@@ -17,5 +18,6 @@ pub mod engine;
 pub mod event;
 pub mod grid;
 pub mod index;
+pub mod sector;
 pub mod track;
 pub mod zone;

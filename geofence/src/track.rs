@@ -9,7 +9,7 @@ use ais::observation::{Observation, PersonsOnBoard};
 use crate::index::ZoneIdx;
 
 /// Metres per degree of latitude (mean Earth radius 6 371 km).
-const M_PER_DEG: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
+pub const M_PER_DEG: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
 
 /// Distance in metres between two (lon, lat) points. An equirectangular approximation:
 /// within 0.1 % of the great-circle distance below 10 km, which is all a stop or a jump
