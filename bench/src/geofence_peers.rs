@@ -208,21 +208,26 @@ fn stream(zones_path: &str, points_path: &str, vessels: usize, rounds: usize) ->
 fn load(zones_path: &str) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(zones_path).with_context(|| format!("reading {zones_path}"))?;
     let mut secs = Vec::new();
+    let mut parse = Vec::new();
     let mut last = (0, 0);
     for _ in 0..3 {
         let t = Instant::now();
         let loaded = load_geojson(&text);
+        parse.push(t.elapsed().as_secs_f64());
         let errors = loaded.errors.len();
         let index = ZoneIndex::new(loaded.zones);
         secs.push(t.elapsed().as_secs_f64());
         last = (index.len(), errors);
+        drop(index);
     }
     println!(
-        "{{\"peer\":\"riverwatch-load\",\"zones\":{},\"errors\":{},\"bytes\":{},\"seconds\":{:.4}}}",
+        "{{\"peer\":\"riverwatch-load\",\"zones\":{},\"errors\":{},\"bytes\":{},\"seconds\":{:.4},\"parse_seconds\":{:.4},\"threads\":{}}}",
         last.0,
         last.1,
         text.len(),
-        median(secs)
+        median(secs),
+        median(parse),
+        rayon::current_num_threads()
     );
     Ok(())
 }

@@ -142,11 +142,12 @@ impl Area {
             sx,
             sy,
             cells: vec![OUTSIDE; nx * ny],
-            row_start: Vec::with_capacity(ny + 1),
+            row_start: Vec::new(),
             row_edges: Vec::new(),
             edges,
         };
         a.rasterize();
+        a.edges.shrink_to_fit();
         a
     }
 
@@ -178,34 +179,42 @@ impl Area {
             ny,
         };
         let (cw, ch) = (g.cw, g.ch);
-        let mut rows: Vec<Vec<Edge>> = vec![Vec::new(); ny];
+        // (row, edge) pairs, then one flat list per row: no vector per row.
+        let mut pairs: Vec<(u32, Edge)> = Vec::with_capacity(self.edges.len() * 2);
         for e in &self.edges {
             g.touched(e, |r, c0, c1| {
                 if e.y0 < e.y1 {
-                    rows[r].push(*e);
+                    pairs.push((r as u32, *e));
                 }
                 self.cells[r * nx + c0..=r * nx + c1].fill(MIXED);
             });
         }
-        // Cells no edge touches take the exact answer at their centre.
+        pairs.sort_by_key(|p| p.0);
+        self.row_start = vec![0; ny + 1];
+        for &(r, _) in &pairs {
+            self.row_start[r as usize + 1] += 1;
+        }
         for r in 0..ny {
+            self.row_start[r + 1] += self.row_start[r];
+        }
+        self.row_edges = Vec::with_capacity(pairs.len());
+        self.row_edges.extend(pairs.iter().map(|p| p.1));
+        // Cells no edge touches take the exact answer at their centre (the row's edges are
+        // all a horizontal ray from there can cross).
+        for r in 0..ny {
+            let (a, b) = (self.row_start[r] as usize, self.row_start[r + 1] as usize);
+            let y = self.min_y + (r as f64 + 0.5) * ch;
             for c in 0..nx {
                 let k = r * nx + c;
                 if self.cells[k] != MIXED {
                     let x = self.min_x + (c as f64 + 0.5) * cw;
-                    let y = self.min_y + (r as f64 + 0.5) * ch;
-                    self.cells[k] = if self.contains_exact(x, y) {
+                    self.cells[k] = if crossings(&self.row_edges[a..b], x, y) {
                         INSIDE
                     } else {
                         OUTSIDE
                     };
                 }
             }
-        }
-        self.row_start.push(0);
-        for row in rows {
-            self.row_edges.extend(row);
-            self.row_start.push(self.row_edges.len() as u32);
         }
     }
 

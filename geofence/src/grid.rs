@@ -62,7 +62,7 @@ impl Grid {
             nx,
             ny,
         };
-        // (cell, entry) pairs, zones in order; a stable sort by cell keeps zone order.
+        // (cell, entry) pairs, zones in order.
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut mixed: Vec<bool> = Vec::new();
         for (z, a) in areas.iter().enumerate() {
@@ -104,7 +104,7 @@ impl Grid {
                 }
             }
         }
-        pairs.sort_by_key(|p| p.0);
+        // A counting sort by cell: linear, and it keeps zone order within a cell.
         let mut start = vec![0u32; nx * ny + 1];
         for &(cell, _) in &pairs {
             start[cell as usize + 1] += 1;
@@ -112,12 +112,18 @@ impl Grid {
         for k in 0..nx * ny {
             start[k + 1] += start[k];
         }
+        let mut next = start.clone();
+        let mut entries = vec![0u32; pairs.len()];
+        for &(cell, e) in &pairs {
+            entries[next[cell as usize] as usize] = e;
+            next[cell as usize] += 1;
+        }
         Grid {
             raster: Some(raster),
             sx: nx as f64 / w,
             sy: ny as f64 / h,
             start,
-            entries: pairs.into_iter().map(|p| p.1).collect(),
+            entries,
         }
     }
 

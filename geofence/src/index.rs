@@ -33,6 +33,7 @@
 //! ```
 
 use geo::{BoundingRect, Coord, Line};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -82,7 +83,14 @@ fn rect(min: Coord<f64>, max: Coord<f64>) -> Rectangle<[f64; 2]> {
 
 impl ZoneIndex {
     pub fn new(zones: Vec<Zone>) -> ZoneIndex {
-        let mut areas = Vec::with_capacity(zones.len());
+        // Preparing areas is most of the cost and each is independent: all cores share it.
+        let areas: Vec<Option<Area>> = zones
+            .par_iter()
+            .map(|z| match &z.shape {
+                Shape::Area(mp) => Some(Area::new(mp)),
+                Shape::Gate(_) => None,
+            })
+            .collect();
         let mut boxes = Vec::new();
         let mut segments = Vec::new();
         for (i, z) in zones.iter().enumerate() {
@@ -92,14 +100,12 @@ impl ZoneIndex {
                     if let Some(r) = mp.bounding_rect() {
                         boxes.push(Entry::new(rect(r.min(), r.max()), i));
                     }
-                    areas.push(Some(Area::new(mp)));
                 }
                 Shape::Gate(line) => {
                     for (k, l) in line.lines().enumerate() {
                         let r = l.bounding_rect();
                         segments.push(GeomWithData::new(rect(r.min(), r.max()), (i, k as u32)));
                     }
-                    areas.push(None);
                 }
             }
         }

@@ -2,10 +2,13 @@
 //! that one bad zone is reported with its id and reason and never blocks the rest.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+use rayon::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// What a zone is for; the rules in the detectors key on it.
@@ -178,6 +181,64 @@ pub struct Loaded {
     pub errors: Vec<ZoneError>,
 }
 
+/// A feature with its geometry left as text: coordinates are read straight into
+/// positions, not into a JSON tree first.
+#[derive(serde::Deserialize)]
+struct RawFeature<'a> {
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    id: Option<Value>,
+    properties: Option<Value>,
+    #[serde(borrow)]
+    geometry: Option<&'a RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawGeometry<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(borrow)]
+    coordinates: Option<&'a RawValue>,
+}
+
+/// A position: longitude and latitude; an altitude or anything after is ignored.
+struct Pos(Coord<f64>);
+
+impl<'de> serde::Deserialize<'de> for Pos {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pos, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Pos;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[lon, lat]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Pos, A::Error> {
+                use serde::de::Error;
+                let x: f64 = a
+                    .next_element()?
+                    .ok_or_else(|| A::Error::custom("no lon"))?;
+                let y: f64 = a
+                    .next_element()?
+                    .ok_or_else(|| A::Error::custom("no lat"))?;
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                if !((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
+                    return Err(A::Error::custom("outside WGS84"));
+                }
+                Ok(Pos(Coord { x, y }))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Collection<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(borrow)]
+    features: Option<Vec<&'a serde_json::value::RawValue>>,
+}
+
 /// Loads a `zones.geojson` text. Every bad feature becomes one [`ZoneError`]; the good ones
 /// load regardless.
 pub fn load_geojson(text: &str) -> Loaded {
@@ -187,64 +248,88 @@ pub fn load_geojson(text: &str) -> Loaded {
         id: None,
         problem,
     };
-    let root: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
+    // The collection is split into its features' raw text first; parsing them is the
+    // bulk of the work, and they are independent, so all cores share it.
+    let collection: Collection<'_> = match serde_json::from_str(text) {
+        Ok(c) => c,
         Err(e) => {
-            out.errors.push(whole(ZoneProblem::Json(e.to_string())));
+            let problem = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => ZoneProblem::NotACollection,
+                Err(_) => ZoneProblem::Json(e.to_string()),
+            };
+            out.errors.push(whole(problem));
             return out;
         }
     };
-    let features = match (
-        root.get("type").and_then(Value::as_str),
-        root.get("features"),
-    ) {
-        (Some("FeatureCollection"), Some(Value::Array(f))) => f,
+    let raw = match collection {
+        Collection {
+            kind: Some(k),
+            features: Some(f),
+        } if k == "FeatureCollection" => f,
         _ => {
             out.errors.push(whole(ZoneProblem::NotACollection));
             return out;
         }
     };
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    out.zones.reserve(features.len());
-    for (index, f) in features.iter().enumerate() {
-        let id = feature_id(f);
-        if let Some(id) = &id
-            && let Some(&first_index) = seen.get(id)
-        {
-            out.errors.push(ZoneError {
-                index: Some(index),
-                id: Some(id.clone()),
-                problem: ZoneProblem::DuplicateId { first_index },
-            });
-            continue;
-        }
-        match zone_from_feature(f, id.clone()) {
-            Ok(z) => {
-                seen.insert(z.id.clone(), index);
-                out.zones.push(z);
-            }
-            Err(problem) => {
-                // A bad feature still claims its id, so a later duplicate is reported too.
-                if let Some(id) = &id {
-                    seen.entry(id.clone()).or_insert(index);
+    let features: Vec<Option<RawFeature<'_>>> = raw
+        .par_iter()
+        .map(|r| serde_json::from_str(r.get()).ok())
+        .collect();
+    // Ids first, in file order: the first feature with an id claims it, even when it
+    // turns out to be bad, so a later duplicate is reported either way.
+    let ids: Vec<Option<String>> = features
+        .iter()
+        .map(|f| f.as_ref().and_then(feature_id))
+        .collect();
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    let duplicate_of: Vec<Option<usize>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let id = id.as_deref()?;
+            match first.entry(id) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                    None
                 }
-                out.errors.push(ZoneError {
-                    index: Some(index),
-                    id,
-                    problem,
-                })
             }
+        })
+        .collect();
+    // Geometry checks are most of the cost: features are independent, so all cores share them.
+    let results: Vec<Result<Zone, ZoneProblem>> = features
+        .into_par_iter()
+        .zip(ids.par_iter())
+        .zip(duplicate_of.par_iter())
+        .map(|((f, id), dup)| match dup {
+            &Some(first_index) => Err(ZoneProblem::DuplicateId { first_index }),
+            None => match &f {
+                Some(f) => zone_from_feature(f, id.clone()),
+                None => Err(ZoneProblem::NotAFeature),
+            },
+        })
+        .collect();
+    out.zones.reserve(results.len());
+    for ((index, r), id) in results.into_iter().enumerate().zip(ids) {
+        match r {
+            Ok(z) => out.zones.push(z),
+            Err(problem) => out.errors.push(ZoneError {
+                index: Some(index),
+                id,
+                problem,
+            }),
         }
     }
     out
 }
 
-fn feature_id(f: &Value) -> Option<String> {
+fn feature_id(f: &RawFeature<'_>) -> Option<String> {
     let from_props = f
-        .get("properties")
+        .properties
+        .as_ref()
         .and_then(|p| p.get("id"))
         .and_then(Value::as_str);
-    let id = match f.get("id") {
+    let id = match &f.id {
         Some(Value::String(s)) => Some(s.as_str()),
         _ => from_props,
     };
@@ -253,14 +338,15 @@ fn feature_id(f: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-fn zone_from_feature(f: &Value, id: Option<String>) -> Result<Zone, ZoneProblem> {
-    if f.get("type").and_then(Value::as_str) != Some("Feature") {
+fn zone_from_feature(f: &RawFeature<'_>, id: Option<String>) -> Result<Zone, ZoneProblem> {
+    if f.kind.as_ref().and_then(Value::as_str) != Some("Feature") {
         return Err(ZoneProblem::NotAFeature);
     }
     let id = id.ok_or(ZoneProblem::MissingId)?;
     let empty = Map::new();
     let props = f
-        .get("properties")
+        .properties
+        .as_ref()
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let kind_text = props
@@ -270,8 +356,8 @@ fn zone_from_feature(f: &Value, id: Option<String>) -> Result<Zone, ZoneProblem>
     let kind =
         ZoneKind::parse(kind_text).ok_or_else(|| ZoneProblem::UnknownKind(kind_text.into()))?;
     let geometry = f
-        .get("geometry")
-        .filter(|g| !g.is_null())
+        .geometry
+        .filter(|g| g.get() != "null")
         .ok_or(ZoneProblem::MissingGeometry)?;
     let shape = shape(kind, geometry)?;
     let license = match props.get("license") {
@@ -342,9 +428,32 @@ fn license(v: &Value) -> Result<License, ZoneProblem> {
     })
 }
 
-fn shape(kind: ZoneKind, g: &Value) -> Result<Shape, ZoneProblem> {
-    let gtype = g.get("type").and_then(Value::as_str).unwrap_or("?");
-    let coords = g.get("coordinates");
+fn shape(kind: ZoneKind, g: &RawValue) -> Result<Shape, ZoneProblem> {
+    let g: RawGeometry<'_> = serde_json::from_str(g.get())
+        .map_err(|_| ZoneProblem::BadCoordinates("geometry is not a GeoJSON geometry".into()))?;
+    let gtype = g.kind.as_deref().unwrap_or("?");
+    let raw = g.coordinates.map(RawValue::get).unwrap_or("null");
+    // The fast path reads positions directly; only a file with a mistake in it pays for a
+    // JSON tree, to say exactly where the mistake is.
+    let typed = match gtype {
+        "LineString" if kind.is_gate() => serde_json::from_str::<Vec<Pos>>(raw)
+            .ok()
+            .map(|l| Typed::Line(l.into_iter().map(|p| p.0).collect())),
+        "Polygon" if !kind.is_gate() => serde_json::from_str::<Vec<Vec<Pos>>>(raw)
+            .ok()
+            .map(|p| Typed::Polygons(vec![p])),
+        "MultiPolygon" if !kind.is_gate() => serde_json::from_str::<Vec<Vec<Vec<Pos>>>>(raw)
+            .ok()
+            .map(Typed::Polygons),
+        _ => None,
+    };
+    if let Some(t) = typed
+        && let Some(shape) = typed_shape(t)?
+    {
+        return Ok(shape);
+    }
+    let coords_value: Option<Value> = serde_json::from_str(raw).ok();
+    let coords = coords_value.as_ref().filter(|v| !v.is_null());
     let wrong = |expected| ZoneProblem::WrongGeometry {
         kind,
         expected,
@@ -379,11 +488,46 @@ fn shape(kind: ZoneKind, g: &Value) -> Result<Shape, ZoneProblem> {
         }
         _ => return Err(wrong("Polygon or MultiPolygon")),
     };
-    let mp = MultiPolygon(polygons);
+    valid_area(MultiPolygon(polygons))
+}
+
+fn valid_area(mp: MultiPolygon<f64>) -> Result<Shape, ZoneProblem> {
     if let Some(e) = mp.validation_errors().into_iter().next() {
         return Err(ZoneProblem::InvalidPolygon(e.to_string()));
     }
     Ok(Shape::Area(mp))
+}
+
+enum Typed {
+    Line(Vec<Coord<f64>>),
+    Polygons(Vec<Vec<Vec<Pos>>>),
+}
+
+/// The shape from positions read directly, or None when something needs the detailed
+/// path (which gives the precise error).
+fn typed_shape(t: Typed) -> Result<Option<Shape>, ZoneProblem> {
+    match t {
+        Typed::Line(l) if l.len() >= 2 => Ok(Some(Shape::Gate(LineString::from(l)))),
+        Typed::Line(_) => Ok(None),
+        Typed::Polygons(parts) => {
+            let closed =
+                |r: &Vec<Pos>| r.len() >= 4 && r.first().map(|p| p.0) == r.last().map(|p| p.0);
+            if parts.is_empty() || parts.iter().any(|p| p.is_empty() || !p.iter().all(closed)) {
+                return Ok(None);
+            }
+            let polygons = parts
+                .into_iter()
+                .map(|rings| {
+                    let mut rings = rings
+                        .into_iter()
+                        .map(|r| LineString::from(r.into_iter().map(|p| p.0).collect::<Vec<_>>()));
+                    let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
+                    Polygon::new(exterior, rings.collect())
+                })
+                .collect();
+            valid_area(MultiPolygon(polygons)).map(Some)
+        }
+    }
 }
 
 fn polygon(v: Option<&Value>, part: usize) -> Result<Polygon<f64>, ZoneProblem> {
