@@ -19,7 +19,11 @@ const MAX_SIDE: usize = 64;
 
 const OUTSIDE: u8 = 0;
 const INSIDE: u8 = 1;
-const MIXED: u8 = 2;
+/// An edge touches the cell; the crossings right of the cell are even / odd, or unknown
+/// because an edge also touches the cell's right side (the ray goes on into the next).
+const MIXED_EVEN: u8 = 2;
+const MIXED_ODD: u8 = 3;
+const MIXED: u8 = 4;
 
 /// An edge (x0, y0) -> (x1, y1) with y0 <= y1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,11 +97,14 @@ pub struct Area {
     /// Cells per degree.
     sx: f64,
     sy: f64,
-    /// One of OUTSIDE, INSIDE, MIXED per cell, row-major from min_y.
+    /// Cell width in degrees: the cell boundaries are `min_x + k * cw`, built and queried
+    /// with the same expression.
+    cw: f64,
+    /// One of OUTSIDE, INSIDE, MIXED_EVEN, MIXED_ODD, MIXED per cell, row-major.
     cells: Vec<u8>,
-    /// Edges overlapping each row's y range: `row_edges[row_start[r]..row_start[r + 1]]`.
-    row_start: Vec<u32>,
-    row_edges: Vec<Edge>,
+    /// Edges touching each cell: `cell_edges[cell_start[k]..cell_start[k + 1]]`.
+    cell_start: Vec<u32>,
+    cell_edges: Vec<Edge>,
     edges: Vec<Edge>,
 }
 
@@ -141,9 +148,10 @@ impl Area {
             ny,
             sx,
             sy,
+            cw: w / nx as f64,
             cells: vec![OUTSIDE; nx * ny],
-            row_start: Vec::new(),
-            row_edges: Vec::new(),
+            cell_start: Vec::new(),
+            cell_edges: Vec::new(),
             edges,
         };
         a.rasterize();
@@ -161,11 +169,18 @@ impl Area {
             ny: 0,
             sx: 0.0,
             sy: 0.0,
+            cw: 0.0,
             cells: Vec::new(),
-            row_start: vec![0],
-            row_edges: Vec::new(),
+            cell_start: vec![0],
+            cell_edges: Vec::new(),
             edges: Vec::new(),
         }
+    }
+
+    /// The right side of column k (the same expression at build and query time).
+    #[inline(always)]
+    fn x_right(&self, k: usize) -> f64 {
+        self.min_x + (k + 1) as f64 * self.cw
     }
 
     fn rasterize(&mut self) {
@@ -173,48 +188,102 @@ impl Area {
         let g = Raster {
             min_x: self.min_x,
             min_y: self.min_y,
-            cw: (self.max_x - self.min_x) / nx as f64,
+            cw: self.cw,
             ch: (self.max_y - self.min_y) / ny as f64,
             nx,
             ny,
         };
         let (cw, ch) = (g.cw, g.ch);
-        // (row, edge) pairs, then one flat list per row: no vector per row.
-        let mut pairs: Vec<(u32, Edge)> = Vec::with_capacity(self.edges.len() * 2);
+        // (cell, edge) pairs, then one flat list per cell; and which cells' right side an
+        // edge touches (it touches both the cell and the next).
+        let mut pairs: Vec<(u32, Edge)> = Vec::with_capacity(self.edges.len() * 3);
+        let mut right_touched = vec![false; nx * ny];
         for e in &self.edges {
             g.touched(e, |r, c0, c1| {
-                if e.y0 < e.y1 {
-                    pairs.push((r as u32, *e));
+                for c in c0..=c1 {
+                    if e.y0 < e.y1 {
+                        pairs.push(((r * nx + c) as u32, *e));
+                    }
+                    if c < c1 {
+                        right_touched[r * nx + c] = true;
+                    }
                 }
                 self.cells[r * nx + c0..=r * nx + c1].fill(MIXED);
             });
         }
         pairs.sort_by_key(|p| p.0);
-        self.row_start = vec![0; ny + 1];
-        for &(r, _) in &pairs {
-            self.row_start[r as usize + 1] += 1;
+        self.cell_start = vec![0; nx * ny + 1];
+        for &(k, _) in &pairs {
+            self.cell_start[k as usize + 1] += 1;
         }
-        for r in 0..ny {
-            self.row_start[r + 1] += self.row_start[r];
+        for k in 0..nx * ny {
+            self.cell_start[k + 1] += self.cell_start[k];
         }
-        self.row_edges = Vec::with_capacity(pairs.len());
-        self.row_edges.extend(pairs.iter().map(|p| p.1));
-        // Cells no edge touches take the exact answer at their centre (the row's edges are
-        // all a horizontal ray from there can cross).
+        self.cell_edges = Vec::with_capacity(pairs.len());
+        self.cell_edges.extend(pairs.iter().map(|p| p.1));
+        // Per row, the crossings right of each column boundary at the row's middle: where no
+        // edge touches a boundary inside the row, that parity holds for the whole row.
+        let mut xs: Vec<f64> = Vec::new();
         for r in 0..ny {
-            let (a, b) = (self.row_start[r] as usize, self.row_start[r + 1] as usize);
             let y = self.min_y + (r as f64 + 0.5) * ch;
+            xs.clear();
+            xs.extend(
+                self.edges
+                    .iter()
+                    .filter(|e| e.y0 <= y && y < e.y1)
+                    .map(|e| e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0)),
+            );
+            xs.sort_by(f64::total_cmp);
+            let mut right_of = xs.len(); // crossings with x > boundary, counted down
+            let mut i = 0;
             for c in 0..nx {
+                let xr = self.x_right(c);
+                while i < xs.len() && xs[i] <= xr {
+                    i += 1;
+                    right_of -= 1;
+                }
                 let k = r * nx + c;
-                if self.cells[k] != MIXED {
-                    let x = self.min_x + (c as f64 + 0.5) * cw;
-                    self.cells[k] = if crossings(&self.row_edges[a..b], x, y) {
-                        INSIDE
-                    } else {
-                        OUTSIDE
-                    };
+                let x_mid = self.min_x + (c as f64 + 0.5) * cw;
+                self.cells[k] = match self.cells[k] {
+                    MIXED if c + 1 < nx && !right_touched[k] => {
+                        if right_of % 2 == 1 { MIXED_ODD } else { MIXED_EVEN }
+                    }
+                    MIXED => MIXED,
+                    // Cells no edge touches take the exact answer at their centre.
+                    _ if crossings(&self.edges, x_mid, y) => INSIDE,
+                    _ => OUTSIDE,
+                };
+            }
+        }
+    }
+
+    /// The exact test for a point in a cell an edge touches: crossings within this cell
+    /// (and the next ones while an edge touches the boundary), then the known parity of the
+    /// rest of the ray. Crossings are counted over disjoint x ranges of the ray, each with
+    /// the crossing-number expression itself, so the sum is the exact test's.
+    fn contains_mixed(&self, r: usize, c: usize, x: f64, y: f64) -> bool {
+        let mut inside = false;
+        let mut k = c;
+        loop {
+            let cell = r * self.nx + k;
+            let last = k + 1 == self.nx;
+            let xr = self.x_right(k);
+            let xl = if k > c { self.x_right(k - 1) } else { f64::NEG_INFINITY };
+            let (a, b) = (self.cell_start[cell] as usize, self.cell_start[cell + 1] as usize);
+            for e in &self.cell_edges[a..b] {
+                if e.y0 <= y && y < e.y1 {
+                    let xi = e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0);
+                    inside ^= x < xi && xi > xl && (last || xi <= xr);
                 }
             }
+            match self.cells[cell] {
+                MIXED_EVEN => return inside,
+                MIXED_ODD => return !inside,
+                _ if last => return inside,
+                _ => {}
+            }
+            // An edge touches the right side, so it touches the next cell too: go on there.
+            k += 1;
         }
     }
 
@@ -229,10 +298,7 @@ impl Area {
         match self.cells[r * self.nx + c] {
             INSIDE => true,
             OUTSIDE => false,
-            _ => {
-                let (a, b) = (self.row_start[r] as usize, self.row_start[r + 1] as usize);
-                crossings(&self.row_edges[a..b], x, y)
-            }
+            _ => self.contains_mixed(r, c, x, y),
         }
     }
 
@@ -254,8 +320,8 @@ impl Area {
     /// Approximate heap size, for the memory figures the benches print.
     pub fn heap_bytes(&self) -> usize {
         self.cells.capacity()
-            + self.row_start.capacity() * 4
-            + (self.row_edges.capacity() + self.edges.capacity()) * std::mem::size_of::<Edge>()
+            + self.cell_start.capacity() * 4
+            + (self.cell_edges.capacity() + self.edges.capacity()) * std::mem::size_of::<Edge>()
     }
 }
 
@@ -334,6 +400,20 @@ mod tests {
             let a = Area::new(&mp);
             for (dx, dy) in pts {
                 prop_assert_eq!(a.contains(10.0 + dx, 50.0 + dy), a.contains_exact(10.0 + dx, 50.0 + dy));
+            }
+            // Points on edges and on cell boundaries, where the cell logic matters most.
+            for e in a.edges.iter().take(40) {
+                for t in [0.25, 0.5, 0.9] {
+                    let (x, y) = (e.x0 + t * (e.x1 - e.x0), e.y0 + t * (e.y1 - e.y0));
+                    prop_assert_eq!(a.contains(x, y), a.contains_exact(x, y));
+                }
+            }
+            for k in 0..a.nx {
+                let x = a.x_right(k);
+                for j in 0..20 {
+                    let y = a.min_y + (a.max_y - a.min_y) * (j as f64 + 0.37) / 20.0;
+                    prop_assert_eq!(a.contains(x, y), a.contains_exact(x, y));
+                }
             }
             // Every vertex: on the boundary, where the raster matters most.
             for p in &mp.0 {
