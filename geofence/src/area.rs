@@ -246,7 +246,11 @@ impl Area {
                 let x_mid = self.min_x + (c as f64 + 0.5) * cw;
                 self.cells[k] = match self.cells[k] {
                     MIXED if c + 1 < nx && !right_touched[k] => {
-                        if right_of % 2 == 1 { MIXED_ODD } else { MIXED_EVEN }
+                        if right_of % 2 == 1 {
+                            MIXED_ODD
+                        } else {
+                            MIXED_EVEN
+                        }
                     }
                     MIXED => MIXED,
                     // Cells no edge touches take the exact answer at their centre.
@@ -268,8 +272,15 @@ impl Area {
             let cell = r * self.nx + k;
             let last = k + 1 == self.nx;
             let xr = self.x_right(k);
-            let xl = if k > c { self.x_right(k - 1) } else { f64::NEG_INFINITY };
-            let (a, b) = (self.cell_start[cell] as usize, self.cell_start[cell + 1] as usize);
+            let xl = if k > c {
+                self.x_right(k - 1)
+            } else {
+                f64::NEG_INFINITY
+            };
+            let (a, b) = (
+                self.cell_start[cell] as usize,
+                self.cell_start[cell + 1] as usize,
+            );
             for e in &self.cell_edges[a..b] {
                 if e.y0 <= y && y < e.y1 {
                     let xi = e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0);

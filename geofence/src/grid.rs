@@ -10,12 +10,24 @@
 //! walking overlapping R-tree nodes costs several cache misses; the grid costs one or two.
 //! The R-tree remains the index for gates and the reference the tests hold the grid to.
 
+use rayon::prelude::*;
+
 use crate::area::{Area, Raster};
 use crate::index::ZoneIdx;
 
 /// Most cells in the grid (16 MiB of offsets).
 const MAX_CELLS: usize = 4 << 20;
-const MIXED_BIT: u32 = 1 << 31;
+/// Each cell is split into SUB x SUB sub-cells, one bit each in an entry's masks.
+const SUB: usize = 8;
+
+/// A zone in a cell: which sub-cells it holds whole, and which its edge crosses (those
+/// ask the zone's [`Area`]). A zone holding the whole cell has `inside` all ones.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    inside: u64,
+    mixed: u64,
+    zone: ZoneIdx,
+}
 /// Cells per zone: finer cells answer more points without an area test.
 const CELLS_PER_ZONE: usize = 16;
 
@@ -25,9 +37,9 @@ pub struct Grid {
     /// cells per degree
     sx: f64,
     sy: f64,
-    /// `entries[start[k]..start[k + 1]]` for cell k: zone | MIXED_BIT when it crosses.
+    /// `entries[start[k]..start[k + 1]]` for cell k.
     start: Vec<u32>,
-    entries: Vec<u32>,
+    entries: Vec<Entry>,
 }
 
 impl Grid {
@@ -62,48 +74,16 @@ impl Grid {
             nx,
             ny,
         };
-        // (cell, entry) pairs, zones in order.
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut mixed: Vec<bool> = Vec::new();
-        for (z, a) in areas.iter().enumerate() {
-            let Some(a) = a else { continue };
-            let (ax0, ay0, ax1, ay1) = a.bounds();
-            if ax0 > ax1 {
-                continue;
-            }
-            let col = |x: f64| (((x - x0) / raster.cw).floor().max(0.0) as usize).min(nx - 1);
-            let row = |y: f64| (((y - y0) / raster.ch).floor().max(0.0) as usize).min(ny - 1);
-            // One cell of margin: the zone's bounding box edge may fall on a cell border.
-            let (c0, c1) = (col(ax0).saturating_sub(1), (col(ax1) + 1).min(nx - 1));
-            let (r0, r1) = (row(ay0).saturating_sub(1), (row(ay1) + 1).min(ny - 1));
-            let w = c1 - c0 + 1;
-            mixed.clear();
-            mixed.resize(w * (r1 - r0 + 1), false);
-            for e in a.edges() {
-                raster.touched(e, |r, cs, ce| {
-                    for c in cs.max(c0)..=ce.min(c1) {
-                        if (r0..=r1).contains(&r) {
-                            mixed[(r - r0) * w + (c - c0)] = true;
-                        }
-                    }
-                });
-            }
-            for r in r0..=r1 {
-                for c in c0..=c1 {
-                    let cell = (r * nx + c) as u32;
-                    let z = z as u32;
-                    if mixed[(r - r0) * w + (c - c0)] {
-                        pairs.push((cell, z | MIXED_BIT));
-                    } else {
-                        let cx = x0 + (c as f64 + 0.5) * raster.cw;
-                        let cy = y0 + (r as f64 + 0.5) * raster.ch;
-                        if a.contains(cx, cy) {
-                            pairs.push((cell, z));
-                        }
-                    }
-                }
-            }
-        }
+        // (cell, entry) pairs per zone, built on all cores, then in zone order.
+        let per_zone: Vec<Vec<(u32, Entry)>> = areas
+            .par_iter()
+            .enumerate()
+            .map(|(z, a)| match a {
+                Some(a) => zone_entries(&raster, z as ZoneIdx, a),
+                None => Vec::new(),
+            })
+            .collect();
+        let pairs: Vec<(u32, Entry)> = per_zone.into_iter().flatten().collect();
         // A counting sort by cell: linear, and it keeps zone order within a cell.
         let mut start = vec![0u32; nx * ny + 1];
         for &(cell, _) in &pairs {
@@ -113,7 +93,7 @@ impl Grid {
             start[k + 1] += start[k];
         }
         let mut next = start.clone();
-        let mut entries = vec![0u32; pairs.len()];
+        let mut entries = vec![Entry::default(); pairs.len()];
         for &(cell, e) in &pairs {
             entries[next[cell as usize] as usize] = e;
             next[cell as usize] += 1;
@@ -130,24 +110,142 @@ impl Grid {
     /// Candidates for (x, y): (zone, whether the zone must be asked) in zone order.
     #[inline]
     pub fn candidates(&self, x: f64, y: f64) -> impl Iterator<Item = (ZoneIdx, bool)> + '_ {
-        let slice = match &self.raster {
+        let (slice, bit) = match &self.raster {
             Some(g) => {
                 let fx = (x - g.min_x) * self.sx;
                 let fy = (y - g.min_y) * self.sy;
                 // NaN and points outside the extent fail these tests.
                 if fx >= 0.0 && fy >= 0.0 && fx <= g.nx as f64 && fy <= g.ny as f64 {
-                    let k = (fy as usize).min(g.ny - 1) * g.nx + (fx as usize).min(g.nx - 1);
-                    &self.entries[self.start[k] as usize..self.start[k + 1] as usize]
+                    let (c, r) = ((fx as usize).min(g.nx - 1), (fy as usize).min(g.ny - 1));
+                    let k = r * g.nx + c;
+                    let sc = (((fx - c as f64) * SUB as f64) as usize).min(SUB - 1);
+                    let sr = (((fy - r as f64) * SUB as f64) as usize).min(SUB - 1);
+                    (
+                        &self.entries[self.start[k] as usize..self.start[k + 1] as usize],
+                        1u64 << (sr * SUB + sc),
+                    )
                 } else {
-                    &[][..]
+                    (&[][..], 0)
                 }
             }
-            None => &[][..],
+            None => (&[][..], 0),
         };
-        slice.iter().map(|&e| (e & !MIXED_BIT, e & MIXED_BIT != 0))
+        slice.iter().filter_map(move |e| {
+            if e.mixed & bit != 0 {
+                Some((e.zone, true))
+            } else if e.inside & bit != 0 {
+                Some((e.zone, false))
+            } else {
+                None
+            }
+        })
     }
 
     pub fn heap_bytes(&self) -> usize {
-        (self.start.capacity() + self.entries.capacity()) * 4
+        self.start.capacity() * 4 + self.entries.capacity() * std::mem::size_of::<Entry>()
     }
+}
+
+/// One zone's entries: every cell of its bounding box (and one around) that it holds
+/// whole, or that an edge crosses (with sub-cell masks).
+fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
+    let (ax0, ay0, ax1, ay1) = a.bounds();
+    if ax0 > ax1 {
+        return Vec::new();
+    }
+    let (nx, ny) = (g.nx, g.ny);
+    let col = |x: f64| (((x - g.min_x) / g.cw).floor().max(0.0) as usize).min(nx - 1);
+    let row = |y: f64| (((y - g.min_y) / g.ch).floor().max(0.0) as usize).min(ny - 1);
+    // One cell of margin: the zone's bounding box edge may fall on a cell border.
+    let (c0, c1) = (col(ax0).saturating_sub(1), (col(ax1) + 1).min(nx - 1));
+    let (r0, r1) = (row(ay0).saturating_sub(1), (row(ay1) + 1).min(ny - 1));
+    let w = c1 - c0 + 1;
+    // (local cell, edge) for every cell an edge touches.
+    let mut touching: Vec<(u32, u32)> = Vec::new();
+    let edges = a.edges();
+    for (i, e) in edges.iter().enumerate() {
+        g.touched(e, |r, cs, ce| {
+            if (r0..=r1).contains(&r) {
+                for c in cs.max(c0)..=ce.min(c1) {
+                    touching.push((((r - r0) * w + (c - c0)) as u32, i as u32));
+                }
+            }
+        });
+    }
+    touching.sort_unstable();
+    let mut out = Vec::new();
+    let mut t = 0;
+    for r in r0..=r1 {
+        for c in c0..=c1 {
+            let local = ((r - r0) * w + (c - c0)) as u32;
+            let cell = (r * nx + c) as u32;
+            let from = t;
+            while t < touching.len() && touching[t].0 == local {
+                t += 1;
+            }
+            let cx0 = g.min_x + c as f64 * g.cw;
+            let cy0 = g.min_y + r as f64 * g.ch;
+            if from == t {
+                if a.contains(cx0 + 0.5 * g.cw, cy0 + 0.5 * g.ch) {
+                    out.push((
+                        cell,
+                        Entry {
+                            inside: !0,
+                            mixed: 0,
+                            zone: z,
+                        },
+                    ));
+                }
+                continue;
+            }
+            let sub = Raster {
+                min_x: cx0,
+                min_y: cy0,
+                cw: g.cw / SUB as f64,
+                ch: g.ch / SUB as f64,
+                nx: SUB,
+                ny: SUB,
+            };
+            let mut mixed = 0u64;
+            for &(_, i) in &touching[from..t] {
+                sub.touched(&edges[i as usize], |sr, sc0, sc1| {
+                    for sc in sc0..=sc1 {
+                        mixed |= 1 << (sr * SUB + sc);
+                    }
+                });
+            }
+            // A run of sub-cells no edge touches has one state: ask once per run.
+            let mut inside = 0u64;
+            for sr in 0..SUB {
+                let mut state: Option<bool> = None;
+                for sc in 0..SUB {
+                    let bit = 1u64 << (sr * SUB + sc);
+                    if mixed & bit != 0 {
+                        state = None;
+                        continue;
+                    }
+                    let s = *state.get_or_insert_with(|| {
+                        a.contains(
+                            cx0 + (sc as f64 + 0.5) * sub.cw,
+                            cy0 + (sr as f64 + 0.5) * sub.ch,
+                        )
+                    });
+                    if s {
+                        inside |= bit;
+                    }
+                }
+            }
+            if inside | mixed != 0 {
+                out.push((
+                    cell,
+                    Entry {
+                        inside,
+                        mixed,
+                        zone: z,
+                    },
+                ));
+            }
+        }
+    }
+    out
 }
