@@ -60,7 +60,9 @@ use ais::Observation;
 
 use crate::event::{Event, EventKind};
 use crate::index::{ZoneIdx, ZoneIndex};
-use crate::track::{Fix, Membership, Pending, Run, Statics, StopState, Vessel, metres};
+use crate::track::{
+    AnchorZones, Fix, Membership, Pending, Run, Statics, StopState, Vessel, metres,
+};
 
 /// Thresholds; every one has a default.
 #[derive(Debug, Clone)]
@@ -77,6 +79,8 @@ pub struct Config {
     pub stop_end_kn: f64,
     pub stop_end_ms: i64,
     pub stop_end_m: f64,
+    /// A stopped vessel's zones are looked up again once its anchor has moved this far.
+    pub anchor_slack_m: f64,
     pub gap_ms: i64,
     pub evict_ms: i64,
     pub history_len: usize,
@@ -100,6 +104,7 @@ impl Default for Config {
             stop_end_kn: 1.5,
             stop_end_ms: 30_000,
             stop_end_m: 250.0,
+            anchor_slack_m: 2.0,
             gap_ms: 10 * 60_000,
             evict_ms: 6 * 3_600_000,
             history_len: 256,
@@ -186,6 +191,8 @@ impl Engine {
             .collect();
         let remap = |z: ZoneIdx| by_id.get(old.zone(z).id.as_str()).copied();
         for v in self.vessels.values_mut() {
+            // Indices change with the zone set: look up again.
+            v.anchor_zones = None;
             v.zones
                 .retain_mut(|m| remap(m.zone).map(|n| m.zone = n).is_some());
             v.zones.sort_by_key(|m| m.zone);
@@ -327,13 +334,23 @@ impl Engine {
             }
         }
         update_stop(cfg, v, &fix, out);
-        // A stopped vessel is judged at its anchor, so jitter cannot flap its zones.
-        let at = v.stop.anchor().unwrap_or(fix.position());
+        // A stopped vessel is judged at its anchor, so jitter cannot flap its zones; while
+        // the anchor stays within `anchor_slack_m`, the last answer stands.
+        let anchor = v.stop.anchor();
+        let at = anchor.unwrap_or(fix.position());
         self.raw.clear();
-        if cfg.brute_force {
-            index.lookup_brute_into(at.0, at.1, &mut self.raw);
-        } else {
-            index.lookup_into(at.0, at.1, &mut self.raw);
+        match v.anchor_zones {
+            Some(a) if anchor.is_some() && metres(a.at, at) <= cfg.anchor_slack_m => {
+                self.raw.extend_from_slice(a.zones());
+            }
+            _ => {
+                if cfg.brute_force {
+                    index.lookup_brute_into(at.0, at.1, &mut self.raw);
+                } else {
+                    index.lookup_into(at.0, at.1, &mut self.raw);
+                }
+                v.anchor_zones = anchor.and_then(|_| AnchorZones::new(at, &self.raw));
+            }
         }
         update_zones(cfg, v, &self.raw, &fix, out);
         v.history.push(fix);

@@ -213,6 +213,35 @@ pub struct Vessel {
     /// per-vessel core small.
     pub statics: Option<Box<Statics>>,
     pub history: History,
+    /// The zones found at a stopped vessel's anchor, while the anchor stays put.
+    pub anchor_zones: Option<AnchorZones>,
+}
+
+/// A stopped vessel's last zone lookup: where, and what it found (inline, no heap).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnchorZones {
+    pub at: (f64, f64),
+    pub len: u8,
+    pub zones: [ZoneIdx; AnchorZones::CAP],
+}
+
+impl AnchorZones {
+    pub const CAP: usize = 6;
+
+    /// None when there are too many zones to hold.
+    pub fn new(at: (f64, f64), zones: &[ZoneIdx]) -> Option<AnchorZones> {
+        let mut a = AnchorZones {
+            at,
+            len: zones.len() as u8,
+            zones: [0; Self::CAP],
+        };
+        a.zones.get_mut(..zones.len())?.copy_from_slice(zones);
+        Some(a)
+    }
+
+    pub fn zones(&self) -> &[ZoneIdx] {
+        &self.zones[..self.len as usize]
+    }
 }
 
 impl Vessel {
@@ -228,6 +257,7 @@ impl Vessel {
             pending: Vec::new(),
             statics: None,
             history: History::new(history_cap, history_step_ms),
+            anchor_zones: None,
         }
     }
 
