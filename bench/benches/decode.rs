@@ -8,9 +8,13 @@ fn decode(c: &mut Criterion) {
         let lines = riverwatch_bench::corpus_lines(1_000_000, positions_only);
         let mut g = c.benchmark_group(format!("decode_{name}"));
         g.throughput(Throughput::Elements(lines.len() as u64));
-        g.bench_function("riverwatch", |b| b.iter(|| riverwatch_bench::riverwatch(&lines)));
+        g.bench_function("riverwatch", |b| {
+            b.iter(|| riverwatch_bench::riverwatch(&lines))
+        });
         g.bench_function("ais", |b| b.iter(|| riverwatch_bench::ais_crate(&lines)));
-        g.bench_function("nmea-parser", |b| b.iter(|| riverwatch_bench::nmea_parser(&lines)));
+        g.bench_function("nmea-parser", |b| {
+            b.iter(|| riverwatch_bench::nmea_parser(&lines))
+        });
         g.finish();
     }
 }

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 /// The shared corpora folder beside the repository.
 pub fn corpora() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [here.join("../../shared/corpora"), here.join("../shared/corpora")]
-        .into_iter()
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| here.join("../../shared/corpora"))
+    [
+        here.join("../../shared/corpora"),
+        here.join("../shared/corpora"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+    .unwrap_or_else(|| here.join("../../shared/corpora"))
 }
 
 /// Real AIS lines from the corpora (sentences only: no comments, no GNSS, no headers),
@@ -25,10 +28,14 @@ pub fn corpus_lines(min: usize, positions_only: bool) -> Vec<Vec<u8>> {
         "gpsd/sample.aivdm",
     ];
     for f in files {
-        let Ok(text) = std::fs::read(corpora().join(f)) else { continue };
+        let Ok(text) = std::fs::read(corpora().join(f)) else {
+            continue;
+        };
         for line in text.split(|&c| c == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let Some(start) = line.iter().position(|&c| c == b'!') else { continue };
+            let Some(start) = line.iter().position(|&c| c == b'!') else {
+                continue;
+            };
             let s = &line[start..];
             if !(s.len() > 15 && (&s[3..7] == b"VDM," || &s[3..7] == b"VDO,")) {
                 continue;
@@ -42,7 +49,11 @@ pub fn corpus_lines(min: usize, positions_only: bool) -> Vec<Vec<u8>> {
             base.push(s.to_vec());
         }
     }
-    assert!(!base.is_empty(), "no AIS lines found under {}", corpora().display());
+    assert!(
+        !base.is_empty(),
+        "no AIS lines found under {}",
+        corpora().display()
+    );
     let mut out = Vec::with_capacity(min + base.len());
     while out.len() < min {
         out.extend(base.iter().cloned());
@@ -85,7 +96,9 @@ pub fn nmea_parser(lines: &[Vec<u8>]) -> usize {
     let mut p = nmea_parser::NmeaParser::new();
     let mut n = 0;
     for l in lines {
-        let Ok(s) = std::str::from_utf8(l) else { continue };
+        let Ok(s) = std::str::from_utf8(l) else {
+            continue;
+        };
         if let Ok(m) = p.parse_sentence(s) {
             if !matches!(m, nmea_parser::ParsedMessage::Incomplete) {
                 n += 1;

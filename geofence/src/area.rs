@@ -234,19 +234,15 @@ impl Area {
                     .map(|e| e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0)),
             );
             xs.sort_by(f64::total_cmp);
-            let mut right_of = xs.len(); // crossings with x > boundary, counted down
-            let mut i = 0;
+            // Crossings right of x at this y: the crossing-number test itself, for every
+            // x of the row at once.
+            let right_of = |x: f64| xs.len() - xs.partition_point(|&xi| xi <= x);
             for c in 0..nx {
-                let xr = self.x_right(c);
-                while i < xs.len() && xs[i] <= xr {
-                    i += 1;
-                    right_of -= 1;
-                }
                 let k = r * nx + c;
                 let x_mid = self.min_x + (c as f64 + 0.5) * cw;
                 self.cells[k] = match self.cells[k] {
                     MIXED if c + 1 < nx && !right_touched[k] => {
-                        if right_of % 2 == 1 {
+                        if right_of(self.x_right(c)) % 2 == 1 {
                             MIXED_ODD
                         } else {
                             MIXED_EVEN
@@ -254,7 +250,7 @@ impl Area {
                     }
                     MIXED => MIXED,
                     // Cells no edge touches take the exact answer at their centre.
-                    _ if crossings(&self.edges, x_mid, y) => INSIDE,
+                    _ if right_of(x_mid) % 2 == 1 => INSIDE,
                     _ => OUTSIDE,
                 };
             }

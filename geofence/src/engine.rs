@@ -6,7 +6,8 @@
 //!   for [`Config::confirm_fixes`] consecutive fixes spanning [`Config::confirm_ms`]; the
 //!   event's `time_ms` is the first of them.
 //! - A stopped vessel's memberships are judged at its stop's anchor (the centroid of the
-//!   stop's fixes), not at each jittering fix.
+//!   stop's fixes), not at each jittering fix; a slow vessel whose stop is not yet
+//!   confirmed, at the centroid of its slow run while that fits the stop box.
 //! - A stop starts after two fixes at or below [`Config::stop_sog_kn`] within a run of fixes
 //!   none faster than [`Config::stop_hold_kn`], lasting [`Config::stop_confirm_ms`]; or,
 //!   for senders without SOG, after [`Config::stop_window_ms`] inside a
@@ -337,7 +338,9 @@ impl Engine {
         // A stopped vessel is judged at its anchor, so jitter cannot flap its zones; while
         // the anchor stays within `anchor_slack_m`, the last answer stands.
         let anchor = v.stop.anchor();
-        let at = anchor.unwrap_or(fix.position());
+        let at = anchor
+            .or_else(|| settling_at(cfg, &v.stop))
+            .unwrap_or(fix.position());
         self.raw.clear();
         match v.anchor_zones {
             Some(a) if anchor.is_some() && metres(a.at, at) <= cfg.anchor_slack_m => {
@@ -355,6 +358,20 @@ impl Engine {
         update_zones(cfg, v, &self.raw, &fix, out);
         v.history.push(fix);
         v.last_fix = Some(fix);
+    }
+}
+
+/// Where a slow vessel that is not yet stopped is judged: the centroid of its run while
+/// the run is slow and fits the stop box, so jitter before a stop is confirmed cannot flap
+/// its zones either. A vessel that moves on leaves the box and is judged at its fixes.
+fn settling_at(cfg: &Config, stop: &StopState) -> Option<(f64, f64)> {
+    match stop {
+        StopState::Moving { run: Some(r) }
+            if r.slow > 0 && metres(r.min, r.max) <= cfg.stop_box_m =>
+        {
+            Some((r.sum_lon / f64::from(r.n), r.sum_lat / f64::from(r.n)))
+        }
+        _ => None,
     }
 }
 

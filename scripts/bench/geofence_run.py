@@ -95,8 +95,10 @@ def main():
         for res in run_json([peers, "stream", zs, ps, "--vessels", "50000", "--rounds", "20"], a.cpu):
             print(f"- streaming, {res['zones']:,} zones, {res['vessels']:,} vessels every 10 s: "
                   f"**{res['updates_per_s']:,} updates/s/core**, {res['bytes_per_vessel']} bytes per vessel "
-                  f"(history excluded); raw enter/exit flips per update {res['raw_flips_per_update']}, "
-                  f"emitted enter/exit per update {res['enter_exit_per_update']}")
+                  f"(history excluded); vessels lying still with +-10 m GPS jitter: raw enter/exit flips per "
+                  f"update {res['still_raw_flips_per_update']}, emitted exits (flaps) per update "
+                  f"{res['still_exits_per_update']} (all vessels: {res['raw_flips_per_update']} raw, "
+                  f"{res['enter_exit_per_update']} emitted)")
         for res in run_json([peers, "load", zs], a.cpu):
             print(f"- loading {res['zones']:,} zones ({res['bytes'] / 1e6:.0f} MB GeoJSON) and building the "
                   f"index: {res['seconds']:.2f} s on one core")
