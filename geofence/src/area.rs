@@ -70,6 +70,14 @@ impl Raster {
         let col_of = |x: f64| {
             (((x - self.min_x) / cw.max(1e-300)).floor().max(0.0) as usize).min(self.nx - 1)
         };
+        let (max_x, max_y) = (
+            self.min_x + self.nx as f64 * cw,
+            self.min_y + self.ny as f64 * ch,
+        );
+        // Parts of the edge outside the grid touch nothing (no clamping onto its border).
+        if e.y1 + ey < self.min_y || e.y0 - ey > max_y {
+            return;
+        }
         for r in row_of(e.y0 - ey)..=row_of(e.y1 + ey) {
             // The edge's x extent within this row (clamped to the edge's own y range).
             let ylo = (self.min_y + r as f64 * ch - ey).max(e.y0);
@@ -80,7 +88,11 @@ impl Raster {
             } else {
                 (e.x0, e.x1)
             };
-            f(r, col_of(xa.min(xb) - ex), col_of(xa.max(xb) + ex));
+            let (lo, hi) = (xa.min(xb) - ex, xa.max(xb) + ex);
+            if hi < self.min_x || lo > max_x {
+                continue;
+            }
+            f(r, col_of(lo), col_of(hi));
         }
     }
 }

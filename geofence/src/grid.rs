@@ -18,14 +18,16 @@ use crate::index::ZoneIdx;
 /// Most cells in the grid (16 MiB of offsets).
 const MAX_CELLS: usize = 4 << 20;
 /// Each cell is split into SUB x SUB sub-cells, one bit each in an entry's masks.
-const SUB: usize = 8;
+const SUB: usize = 16;
+/// 64-bit words per mask.
+const WORDS: usize = SUB * SUB / 64;
 
 /// A zone in a cell: which sub-cells it holds whole, and which its edge crosses (those
 /// ask the zone's [`Area`]). A zone holding the whole cell has `inside` all ones.
 #[derive(Debug, Clone, Copy, Default)]
 struct Entry {
-    inside: u64,
-    mixed: u64,
+    inside: [u64; WORDS],
+    mixed: [u64; WORDS],
     zone: ZoneIdx,
 }
 /// Cells per zone: finer cells answer more points without an area test.
@@ -122,7 +124,7 @@ impl Grid {
                     let sr = (((fy - r as f64) * SUB as f64) as usize).min(SUB - 1);
                     (
                         &self.entries[self.start[k] as usize..self.start[k + 1] as usize],
-                        1u64 << (sr * SUB + sc),
+                        sr * SUB + sc,
                     )
                 } else {
                     (&[][..], 0)
@@ -130,10 +132,11 @@ impl Grid {
             }
             None => (&[][..], 0),
         };
+        let (word, bit) = (bit / 64, 1u64 << (bit % 64));
         slice.iter().filter_map(move |e| {
-            if e.mixed & bit != 0 {
+            if e.mixed[word] & bit != 0 {
                 Some((e.zone, true))
-            } else if e.inside & bit != 0 {
+            } else if e.inside[word] & bit != 0 {
                 Some((e.zone, false))
             } else {
                 None
@@ -190,8 +193,8 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                     out.push((
                         cell,
                         Entry {
-                            inside: !0,
-                            mixed: 0,
+                            inside: [!0; WORDS],
+                            mixed: [0; WORDS],
                             zone: z,
                         },
                     ));
@@ -206,21 +209,23 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                 nx: SUB,
                 ny: SUB,
             };
-            let mut mixed = 0u64;
+            let mut mixed = [0u64; WORDS];
             for &(_, i) in &touching[from..t] {
                 sub.touched(&edges[i as usize], |sr, sc0, sc1| {
                     for sc in sc0..=sc1 {
-                        mixed |= 1 << (sr * SUB + sc);
+                        let b = sr * SUB + sc;
+                        mixed[b / 64] |= 1 << (b % 64);
                     }
                 });
             }
             // A run of sub-cells no edge touches has one state: ask once per run.
-            let mut inside = 0u64;
+            let mut inside = [0u64; WORDS];
             for sr in 0..SUB {
                 let mut state: Option<bool> = None;
                 for sc in 0..SUB {
-                    let bit = 1u64 << (sr * SUB + sc);
-                    if mixed & bit != 0 {
+                    let b = sr * SUB + sc;
+                    let (w, bit) = (b / 64, 1u64 << (b % 64));
+                    if mixed[w] & bit != 0 {
                         state = None;
                         continue;
                     }
@@ -231,11 +236,11 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                         )
                     });
                     if s {
-                        inside |= bit;
+                        inside[w] |= bit;
                     }
                 }
             }
-            if inside | mixed != 0 {
+            if inside.iter().chain(&mixed).any(|&w| w != 0) {
                 out.push((
                     cell,
                     Entry {
