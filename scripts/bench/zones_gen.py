@@ -6,8 +6,8 @@ Usage: zones_gen.py --zones N --points M [--seed S] OUTDIR
 Writes OUTDIR/zones.geojson (DESIGN.md's zone format), OUTDIR/points.f64 (M lookup
 points as little-endian f64 lon, lat pairs) and OUTDIR/meta.json.
 
-The province: meandering rivers 200 km long (one per ~10 000 docks), 300-800 m wide, near
-lon 120, lat 30. Along their banks, docks and wharves of 8-64 vertices, 30-300 m across
+The province: meandering rivers 200 km long (one per ~10 000 docks; one shorter river, at
+the same dock density, below 10 000), 300-800 m wide, near lon 120, lat 30. Along their banks, docks and wharves of 8-64 vertices, 30-300 m across
 (star-shaped, so never self-intersecting; ~5 % with a hole, ~2 % in two parts), with
 some muck-loading wharves, dump sites and anchorages among them. Per river, large zones:
 the monitored area (the river's outline, ~800 vertices), speed-limit and no-berthing
@@ -93,8 +93,12 @@ def main():
     rng = random.Random(a.seed)
     os.makedirs(a.outdir, exist_ok=True)
 
+    # Docks stay as dense along the banks at every size (10 000 per 200 km of river), so
+    # that a smaller or larger zone set changes the index, not what a vessel sees.
     n_rivers = max(1, round(a.zones / 10_000))
-    rivers = [River(rng, 119.0 + rng.uniform(0, 0.2), 29.0 + i * 2.0 / n_rivers + rng.uniform(0, 0.05))
+    length_m = max(20_000.0, 200_000.0 * min(1.0, a.zones / 10_000))
+    rivers = [River(rng, 119.0 + rng.uniform(0, 0.2), 29.0 + i * 2.0 / n_rivers + rng.uniform(0, 0.05),
+                    length_m=length_m)
               for i in range(n_rivers)]
     feats, docks = [], []
     for ri, r in enumerate(rivers):
@@ -174,7 +178,7 @@ def main():
         f.write(buf)
     meta = {"zones": len(feats), "large_zones": n_large, "docks": n_docks,
             "checkpoints": sum(1 for f in feats if f["properties"]["kind"] == "checkpoint"),
-            "points": a.points, "seed": a.seed, "rivers": n_rivers, "bbox": bbox, "generator": 1}
+            "points": a.points, "seed": a.seed, "rivers": n_rivers, "bbox": bbox, "generator": 2}
     with open(os.path.join(a.outdir, "meta.json"), "w") as f:
         json.dump(meta, f)
     print(json.dumps(meta))
