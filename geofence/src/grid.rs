@@ -2,8 +2,8 @@
 //!
 //! Each cell lists the zones that may hold its points, in zone order, each marked as
 //! holding the whole cell (answered without touching the zone) or as crossing it (the
-//! zone's own [`Area`] answers exactly). With sixteen cells per zone a lookup costs
-//! a cell and, near a zone edge, one area test.
+//! zone's own [`Area`] answers exactly). A lookup costs a cell and, near a zone edge,
+//! one area test.
 //!
 //! Hand-written because it is the hot path: with the R-tree as the first step, a lookup
 //! over 10 k dock polygons ran at ~1.8 M/s, as fast as rstar + geo `Contains`, because
@@ -30,8 +30,13 @@ struct Entry {
     mixed: [u64; WORDS],
     zone: ZoneIdx,
 }
-/// Cells per zone: finer cells answer more points without an area test.
-const CELLS_PER_ZONE: usize = 16;
+/// Cells per zone: finer cells answer more points without an area test. The grid spans
+/// the whole extent while docks line narrow river banks, so most cells are empty and the
+/// cells near docks are still coarse next to them (a 275 m cell at 16 per zone for
+/// 15-150 m docks). Measured on 10 k docks, 1 M points: 16 per zone 3.6 M lookups/s,
+/// 64 4.8 M, 256 5.9 M (0.6 -> 0.2 area tests per lookup), for 18 MB more index and
+/// ~0.3 s more to load 100 k zones (where MAX_CELLS caps it at 40).
+const CELLS_PER_ZONE: usize = 256;
 
 #[derive(Debug, Default)]
 pub struct Grid {
