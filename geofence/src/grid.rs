@@ -34,7 +34,7 @@ struct Entry {
 /// the whole extent while docks line narrow river banks, so most cells are empty and the
 /// cells near docks are still coarse next to them (a 275 m cell at 16 per zone for
 /// 15-150 m docks). Measured on 10 k docks, 1 M points: 16 per zone 3.6 M lookups/s,
-/// 64 4.8 M, 256 5.9 M (0.6 -> 0.2 area tests per lookup), for 18 MB more index and
+/// 64 4.8 M, 256 5.9 M (0.64 -> 0.17 area tests per lookup), for 18 MB more index and
 /// ~0.3 s more to load 100 k zones (where MAX_CELLS caps it at 40).
 const CELLS_PER_ZONE: usize = 256;
 
