@@ -232,13 +232,14 @@ fn stream(
     let bytes: usize = engine.vessels().map(|v| v.bytes_without_history()).sum();
     let updates_total = (vessels * rounds) as f64;
     println!(
-        "{{\"peer\":\"riverwatch-stream\",\"zones\":{zones},\"vessels\":{vessels},\"rounds\":{rounds},\"updates_per_s\":{:.0},\"seconds_per_round\":{per_round:.6},\"bytes_per_vessel\":{},\"raw_flips_per_update\":{:.4},\"enter_exit_per_update\":{:.4},\"still_raw_flips_per_update\":{:.4},\"still_exits_per_update\":{:.4}}}",
+        "{{\"peer\":\"riverwatch-stream\",\"zones\":{zones},\"vessels\":{vessels},\"rounds\":{rounds},\"updates_per_s\":{:.0},\"seconds_per_round\":{per_round:.6},\"bytes_per_vessel\":{},\"raw_flips_per_update\":{:.4},\"enter_exit_per_update\":{:.4},\"still_raw_flips_per_update\":{:.4},\"still_exits_per_update\":{:.4},\"lookups_per_update\":{:.3}}}",
         updates / per_round,
         bytes / vessels.max(1),
         raw_flips as f64 / (vessels * rounds.saturating_sub(1)).max(1) as f64,
         enter_exit as f64 / updates_total,
         still_raw_flips as f64 / (vessels * 4 / 5 * rounds.saturating_sub(1)).max(1) as f64,
         still_exits as f64 / (updates_total * 0.8),
+        engine.stats().lookups as f64 / updates_total,
     );
     Ok(())
 }

@@ -125,6 +125,8 @@ pub struct Stats {
     pub duplicate: u64,
     pub future: u64,
     pub evicted: u64,
+    /// Zone lookups made; the other fixes were answered by a stopped vessel's last lookup.
+    pub lookups: u64,
 }
 
 /// The geofence engine.
@@ -347,6 +349,7 @@ impl Engine {
                 self.raw.extend_from_slice(a.zones());
             }
             _ => {
+                self.stats.lookups += 1;
                 if cfg.brute_force {
                     index.lookup_brute_into(at.0, at.1, &mut self.raw);
                 } else {
