@@ -12,12 +12,17 @@
 //! - [`track`]: one vessel's state: last fix, stop, memberships, statics, history.
 //! - [`event`]: enter, exit, dwell, stop, cross, gap and eviction events.
 //! - [`engine`]: all vessels, advanced on event time, with the debouncing rules.
+//! - [`registry`]: the vessel registry and the watchlist.
+//! - [`rules`]: the detectors, zone events and tracks in, [`alert`]s out.
 
+pub mod alert;
 pub mod area;
 pub mod engine;
 pub mod event;
 pub mod grid;
 pub mod index;
+pub mod registry;
+pub mod rules;
 pub mod sector;
 pub mod track;
 pub mod zone;
