@@ -11,6 +11,7 @@ pub mod bits;
 pub mod decoder;
 pub mod encode;
 pub mod error;
+pub mod feed;
 pub mod fragment;
 pub mod gnss;
 pub mod gpsd_json;
