@@ -19,8 +19,10 @@
 //! vessel's last fix does not move the vessel; it is counted in [`Stats::late`] (or
 //! [`Stats::duplicate`]) and its static data is still taken. A report more than
 //! [`Config::max_future_ms`] ahead of the newest event time seen (a receiver with a broken
-//! clock) is counted in [`Stats::future`] and ignored, so it cannot declare every other
-//! vessel silent.
+//! clock) is held back and counted in [`Stats::future`], so it cannot declare every other
+//! vessel silent; when the next such report agrees with it (within `max_future_ms`), the
+//! clock really has moved on (a quiet night on the river) and both are taken, the held
+//! one first.
 //!
 //! ```
 //! use geofence::engine::{Config, Engine};
@@ -138,8 +140,21 @@ pub struct Engine {
     /// Gap and eviction deadlines, earliest first; stale entries are re-filed when popped.
     deadlines: BinaryHeap<Reverse<(i64, u32)>>,
     watermark: Option<i64>,
+    /// The last report judged too far ahead, until another agrees with it.
+    held: Option<Box<Observation>>,
     stats: Stats,
     raw: Vec<ZoneIdx>,
+}
+
+/// What to do with an observation: see [`Engine::admit`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admit {
+    /// Take it now.
+    Now,
+    /// Too far ahead of every other report: held back.
+    Held,
+    /// It confirms the held report: take that one first, then this one.
+    WithHeld(Box<Observation>),
 }
 
 impl Engine {
@@ -150,6 +165,7 @@ impl Engine {
             vessels: HashMap::new(),
             deadlines: BinaryHeap::new(),
             watermark: None,
+            held: None,
             stats: Stats::default(),
             raw: Vec::new(),
         }
@@ -256,17 +272,44 @@ impl Engine {
         }
     }
 
+    /// Judges an observation's time against the newest seen (the module's late and
+    /// future policy); the caller then passes what is to be taken to
+    /// [`Engine::observe_admitted`]. [`Engine::observe`] does both.
+    pub fn admit(&mut self, o: &Observation) -> Admit {
+        let t = o.event_time_ms;
+        let max = self.config.max_future_ms;
+        if self.watermark.is_none_or(|w| t <= w.saturating_add(max)) {
+            return Admit::Now;
+        }
+        match self.held.take() {
+            Some(h) if (t - h.event_time_ms).abs() <= max => {
+                self.stats.future -= 1;
+                Admit::WithHeld(h)
+            }
+            _ => {
+                self.stats.future += 1;
+                self.held = Some(Box::new(o.clone()));
+                Admit::Held
+            }
+        }
+    }
+
     /// Takes one observation; appends the events it causes, in order.
     pub fn observe(&mut self, o: &Observation, out: &mut Vec<Event>) {
+        match self.admit(o) {
+            Admit::Now => self.observe_admitted(o, out),
+            Admit::Held => {}
+            Admit::WithHeld(h) => {
+                self.observe_admitted(&h, out);
+                self.observe_admitted(o, out);
+            }
+        }
+    }
+
+    /// Takes an observation [`Engine::admit`] let through.
+    pub fn observe_admitted(&mut self, o: &Observation, out: &mut Vec<Event>) {
         self.stats.observations += 1;
         let t = o.event_time_ms;
-        if self
-            .watermark
-            .is_some_and(|w| t > w.saturating_add(self.config.max_future_ms))
-        {
-            self.stats.future += 1;
-            return;
-        }
         self.advance_to(t, out);
         let cfg = &self.config;
         let v = match self.vessels.entry(o.mmsi) {

@@ -219,3 +219,34 @@ fn a_new_zone_set_keeps_dwell_timers_of_zones_that_still_exist() {
     assert_eq!(dwell.time_ms, T0 + 600_000);
     assert_eq!(e.index().zone(dwell.zone.unwrap()).id, "dock-1");
 }
+
+#[test]
+fn one_report_far_ahead_is_held_until_another_agrees() {
+    let mut e = engine(&[dock("dock-1", 120.0, 30.0, 200.0, 40.0)]);
+    let mut events = Vec::new();
+    let at = |mmsi, t, x| Observation {
+        mmsi,
+        event_time_ms: t,
+        position: Some((x, 29.9999)),
+        sog_kn: Some(5.0),
+        ..Observation::default()
+    };
+    e.observe(&at(1, T0, 120.001), &mut events);
+    // A corrupt clock: a year ahead, then time goes on as before.
+    e.observe(&at(2, T0 + 365 * 86_400_000, 121.0), &mut events);
+    e.observe(&at(1, T0 + 60_000, 120.002), &mut events);
+    assert_eq!(e.stats().future, 1);
+    assert_eq!(e.watermark(), Some(T0 + 60_000));
+    assert!(e.vessel(2).is_none());
+    // A quiet night: vessel 1 is next heard 8 h later, twice. The first report is held,
+    // the second confirms the clock moved on, and both count, in order.
+    e.observe(&at(1, T0 + 8 * 3_600_000, 120.003), &mut events);
+    assert_eq!(e.stats().future, 2);
+    e.observe(&at(1, T0 + 8 * 3_600_000 + 10_000, 120.004), &mut events);
+    assert_eq!(e.stats().future, 1);
+    assert_eq!(e.stats().fixes, 4);
+    assert_eq!(
+        e.vessel(1).and_then(|v| v.last_fix).map(|f| f.lon),
+        Some(120.004)
+    );
+}

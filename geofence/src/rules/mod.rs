@@ -36,7 +36,7 @@ use ais::Observation;
 use serde_json::{Value, json};
 
 use crate::alert::{Alert, AlertKind, AlertUpdate, Severity, rfc3339, round7};
-use crate::engine::{Config as EngineConfig, Engine};
+use crate::engine::{Admit, Config as EngineConfig, Engine};
 use crate::event::{Event, EventKind};
 use crate::index::{ZoneIdx, ZoneIndex};
 use crate::registry::{Registry, Watchlist};
@@ -341,21 +341,26 @@ impl Detector {
 
     /// Takes one observation; appends the alert updates it causes, in order.
     pub fn observe(&mut self, o: &Observation, out: &mut Vec<AlertUpdate>) {
+        match self.engine.admit(o) {
+            Admit::Now => self.take(o, out),
+            Admit::Held => {}
+            Admit::WithHeld(h) => {
+                self.take(&h, out);
+                self.take(o, out);
+            }
+        }
+    }
+
+    fn take(&mut self, o: &Observation, out: &mut Vec<AlertUpdate>) {
         let t = o.event_time_ms;
         let from = out.len();
-        let future = self
-            .engine
-            .watermark()
-            .is_some_and(|w| t > w.saturating_add(self.engine.config().max_future_ms));
-        if !future {
-            self.fire_timers(t, out);
-        }
+        self.fire_timers(t, out);
         let prev = self
             .engine
             .vessel(o.mmsi)
             .map(|v| (v.last_fix, v.last_heard_ms));
         self.events.clear();
-        self.engine.observe(o, &mut self.events);
+        self.engine.observe_admitted(o, &mut self.events);
         let events = std::mem::take(&mut self.events);
         for e in &events {
             self.on_event(e, out);
