@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod datadir;
 mod decode;
+mod replay;
 
 /// riverwatch watches inland waterways for enforcement officers.
 #[derive(Debug, Parser)]
@@ -30,6 +32,26 @@ enum Command {
         /// Do not print the summary on stderr.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Run the detectors over recorded logs, offline: alerts as JSON lines.
+    Replay {
+        /// The data directory: zones.geojson, registry.csv, watchlist.csv, riverwatch.toml.
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        /// Settings file (default: DIR/riverwatch.toml when it exists).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where to write the alerts, one JSON object per line.
+        #[arg(long, value_name = "FILE")]
+        alerts_out: Option<PathBuf>,
+        /// Print the effective rule settings as TOML and exit.
+        #[arg(long)]
+        print_config: bool,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+        /// Recorded logs in any format `decode` reads; `-` is stdin.
+        logs: Vec<PathBuf>,
     },
 }
 
@@ -56,6 +78,21 @@ fn main() -> ExitCode {
                 quiet,
             },
         ),
+        Command::Replay {
+            data,
+            config,
+            alerts_out,
+            print_config,
+            quiet,
+            logs,
+        } => replay::run(replay::Options {
+            data,
+            config,
+            alerts_out,
+            print_config,
+            quiet,
+            logs,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,102 @@
+//! A data directory (`--data DIR`, DESIGN.md "Inputs"): `zones.geojson`, `registry.csv`,
+//! `watchlist.csv`, and the settings in `riverwatch.toml`. Bad features and rows are
+//! reported one by one on stderr; the good ones load.
+
+use std::path::Path;
+
+use anyhow::Context;
+use geofence::registry::{Registry, Watchlist, load_registry, load_watchlist};
+use geofence::rules::RulesConfig;
+use geofence::zone::{Zone, load_geojson};
+use serde::{Deserialize, Serialize};
+
+/// `riverwatch.toml`. Sections other commands read are allowed and left to them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Settings {
+    #[serde(default)]
+    pub rules: RulesConfig,
+}
+
+/// The settings from `config`, else from `DIR/riverwatch.toml` when there is one, else
+/// the defaults.
+pub fn load_settings(dir: &Path, config: Option<&Path>) -> anyhow::Result<Settings> {
+    let default = dir.join("riverwatch.toml");
+    let path = match config {
+        Some(p) => p.to_path_buf(),
+        None if default.exists() => default,
+        None => return Ok(Settings::default()),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// The effective rule settings as `riverwatch.toml` would hold them.
+pub fn print_rules(rules: &RulesConfig) -> anyhow::Result<String> {
+    #[derive(Serialize)]
+    struct Only<'a> {
+        rules: &'a RulesConfig,
+    }
+    Ok(toml::to_string(&Only { rules })?)
+}
+
+#[derive(Debug)]
+pub struct DataSet {
+    pub zones: Vec<Zone>,
+    pub registry: Registry,
+    pub watchlist: Watchlist,
+}
+
+pub fn load_data_dir(dir: &Path) -> anyhow::Result<DataSet> {
+    let zones_path = dir.join("zones.geojson");
+    let text = std::fs::read_to_string(&zones_path)
+        .with_context(|| format!("cannot read {}", zones_path.display()))?;
+    let loaded = load_geojson(&text);
+    for e in &loaded.errors {
+        tracing::warn!("{}: {e}", zones_path.display());
+    }
+    let registry = match read_optional(&dir.join("registry.csv"))? {
+        Some((path, text)) => {
+            let r = load_registry(&text);
+            for e in &r.errors {
+                tracing::warn!("{}: {e}", path.display());
+            }
+            r.value
+        }
+        None => Registry::default(),
+    };
+    let watchlist = match read_optional(&dir.join("watchlist.csv"))? {
+        Some((path, text)) => {
+            let w = load_watchlist(&text);
+            for e in &w.errors {
+                tracing::warn!("{}: {e}", path.display());
+            }
+            w.value
+        }
+        None => Watchlist::default(),
+    };
+    tracing::info!(
+        zones = loaded.zones.len(),
+        bad_zones = loaded.errors.len(),
+        registered = registry.len(),
+        watchlisted = watchlist.len(),
+        "loaded {}",
+        dir.display()
+    );
+    Ok(DataSet {
+        zones: loaded.zones,
+        registry,
+        watchlist,
+    })
+}
+
+fn read_optional(path: &Path) -> anyhow::Result<Option<(std::path::PathBuf, String)>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some((path.to_path_buf(), text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!("{} not found: none loaded", path.display());
+            Ok(None)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
