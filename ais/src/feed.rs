@@ -5,8 +5,8 @@
 
 use crate::encode::{EncodeOptions, TagOptions, encode};
 use crate::message::{
-    Application, BinaryData, Body, BroadcastBinary, ClassBPosition, InlandStaticVoyage,
-    Message, PersonsOnBoard, PositionReport, StaticVoyage,
+    Application, BinaryData, Body, BroadcastBinary, ClassBPosition, InlandStaticVoyage, Message,
+    PersonsOnBoard, PositionReport, StaticVoyage,
 };
 use crate::text::Text;
 
@@ -54,7 +54,9 @@ fn speed(sog_kn: Option<f64>) -> u16 {
 }
 
 fn course(cog: Option<f64>) -> u16 {
-    cog.map_or(3600, |c| ((c.rem_euclid(360.0)) * 10.0).round() as u16 % 3600)
+    cog.map_or(3600, |c| {
+        ((c.rem_euclid(360.0)) * 10.0).round() as u16 % 3600
+    })
 }
 
 impl Feed {
@@ -286,7 +288,10 @@ mod tests {
         assert_eq!(o[0].sog_kn, Some(7.3));
         assert_eq!(o[1].msg_type, 18);
         let s = o[2].static_data.clone().unwrap_or_default();
-        assert_eq!((s.name.as_deref(), s.callsign.as_deref()), (Some("HUO 1"), Some("BQAA1")));
+        assert_eq!(
+            (s.name.as_deref(), s.callsign.as_deref()),
+            (Some("HUO 1"), Some("BQAA1"))
+        );
         assert_eq!(o[2].voyage.as_ref().and_then(|v| v.draught_m), Some(3.4));
         let v = o[3].voyage.clone().unwrap_or_default();
         assert_eq!((v.draught_m, v.loaded), (Some(3.46), Some(true)));
