@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod datadir;
 mod decode;
 mod replay;
+mod simulate;
 
 /// riverwatch watches inland waterways for enforcement officers.
 #[derive(Debug, Parser)]
@@ -53,6 +54,33 @@ enum Command {
         /// Recorded logs in any format `decode` reads; `-` is stdin.
         logs: Vec<PathBuf>,
     },
+    /// Simulate tower traffic with injected violations, and write what was injected.
+    Simulate {
+        /// The data directory whose zones, registry and watchlist the traffic uses.
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        /// Send to a TCP listener (a receiver), paced on event time.
+        #[arg(
+            long,
+            value_name = "HOST:PORT",
+            conflicts_with = "out",
+            required_unless_present = "out"
+        )]
+        to: Option<String>,
+        /// Write the sentences to a file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Where to write the ground truth (default: FILE.truth.jsonl beside --out).
+        #[arg(long, value_name = "FILE")]
+        truth: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        days: u32,
+        /// With --to: times real time (0 = as fast as the receiver takes it).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -92,6 +120,23 @@ fn main() -> ExitCode {
             print_config,
             quiet,
             logs,
+        }),
+        Command::Simulate {
+            data,
+            to,
+            out,
+            truth,
+            seed,
+            days,
+            speed,
+        } => simulate::run(simulate::Options {
+            data,
+            to,
+            out,
+            truth,
+            seed,
+            days,
+            speed,
         }),
     };
     match result {

@@ -6,7 +6,7 @@
 use crate::encode::{EncodeOptions, TagOptions, encode};
 use crate::message::{
     Application, BinaryData, Body, BroadcastBinary, ClassBPosition, InlandStaticVoyage, Message,
-    PersonsOnBoard, PositionReport, StaticVoyage,
+    PersonsOnBoard, PositionReport, StaticDataB, StaticDataReport, StaticVoyage,
 };
 use crate::text::Text;
 
@@ -72,6 +72,12 @@ impl Feed {
     /// Every sentence written so far, in order.
     pub fn lines(&self) -> &[String] {
         &self.lines
+    }
+
+    /// Takes the sentences written so far, leaving the feed empty (its sequence and group
+    /// counters go on).
+    pub fn take_lines(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.lines)
     }
 
     /// The feed as one text, a line per sentence.
@@ -188,6 +194,33 @@ impl Feed {
         );
     }
 
+    /// Type 24, parts A and B: a class B vessel's name, call sign and ship type.
+    pub fn static_b(&mut self, t_ms: i64, mmsi: u32, name: &str, callsign: &str, ship_type: u8) {
+        let a = Body::StaticData(StaticDataReport::PartA {
+            shipname: Text::from(name),
+        });
+        let b = Body::StaticData(StaticDataReport::PartB(StaticDataB {
+            shiptype: ship_type,
+            callsign: Text::from(callsign),
+            to_bow: 10,
+            to_stern: 5,
+            to_port: 2,
+            to_starboard: 2,
+            ..StaticDataB::default()
+        }));
+        for body in [a, b] {
+            self.push(
+                t_ms,
+                &Message {
+                    msg_type: 24,
+                    repeat: 0,
+                    mmsi,
+                    body,
+                },
+            );
+        }
+    }
+
     fn inland(&mut self, t_ms: i64, mmsi: u32, dac_fid: (u16, u8), app: Application) {
         let body = Body::BroadcastBinary(BroadcastBinary {
             dac: dac_fid.0,
@@ -279,8 +312,18 @@ mod tests {
         f.static_voyage(t + 2000, 413000001, "HUO 1", "BQAA1", 79, Some(3.4));
         f.inland_voyage(t + 3000, 413000001, "04300001", 3.46, Some(true));
         f.persons_on_board(t + 4000, 413000003, 4, 61, 1);
+        f.static_b(t + 5000, 413000004, "KE 4", "BQKK4", 60);
         let o = observations(&f);
-        assert_eq!(o.len(), 5);
+        assert_eq!(o.len(), 7);
+        let b: Vec<_> = o[5..]
+            .iter()
+            .filter_map(|o| o.static_data.clone())
+            .collect();
+        assert_eq!(b[0].name.as_deref(), Some("KE 4"));
+        assert_eq!(
+            (b[1].callsign.as_deref(), b[1].ship_type),
+            (Some("BQKK4"), Some(60))
+        );
         assert_eq!(o[0].event_time_ms, t);
         assert_eq!(o[0].station.as_deref(), Some("tower-1"));
         let (lon, lat) = o[0].position.unwrap_or_default();

@@ -24,5 +24,6 @@ pub mod index;
 pub mod registry;
 pub mod rules;
 pub mod sector;
+pub mod sim;
 pub mod track;
 pub mod zone;

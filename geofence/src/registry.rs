@@ -95,6 +95,13 @@ impl Registry {
     pub fn insert(&mut self, v: Vessel) {
         self.vessels.insert(v.mmsi, v);
     }
+
+    /// Every vessel, by MMSI (a stable order).
+    pub fn sorted(&self) -> Vec<&Vessel> {
+        let mut v: Vec<&Vessel> = self.vessels.values().collect();
+        v.sort_by_key(|v| v.mmsi);
+        v
+    }
 }
 
 /// One watchlist entry.
@@ -139,6 +146,13 @@ impl Watchlist {
 
     pub fn insert(&mut self, e: WatchEntry) {
         self.entries.entry(e.mmsi).or_default().push(e);
+    }
+
+    /// Every entry, by MMSI (a stable order).
+    pub fn sorted(&self) -> Vec<&WatchEntry> {
+        let mut v: Vec<&WatchEntry> = self.entries.values().flatten().collect();
+        v.sort_by_key(|e| e.mmsi);
+        v
     }
 }
 
