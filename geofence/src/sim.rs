@@ -442,8 +442,17 @@ impl Sim {
             .into_iter()
             .filter(|r| !watched.contains(&r.mmsi))
             .collect();
-        let permit = |r: &Registered| {
-            r.has_permit("muck_transport", start) && r.has_permit("muck_transport", end)
+        let permit = |r: &Registered| r.has_permit("muck_transport", start);
+        // When a permit valid at the start runs out (a lawful carrier stops carrying then).
+        let permit_end = |r: &Registered| {
+            r.permits
+                .iter()
+                .filter(|p| p.kind == "muck_transport" && p.valid.covers(start))
+                .filter_map(|p| p.valid.until)
+                .filter_map(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp_millis())
+                .max()
+                .unwrap_or(i64::MAX)
         };
         let mut permitted: Vec<&Registered> = vessels
             .iter()
@@ -924,7 +933,8 @@ impl Sim {
         for r in permitted {
             let mut p = new_plan(carrier(r), start, dock(&mut rng), true);
             p.stay(rng.range(30.0, 300.0));
-            while p.t < end - 6 * hour {
+            let until = end.min(permit_end(r)) - 6 * hour;
+            while p.t < until {
                 p.sail(load.1, 6.0)
                     .stay(rng.range(20.0, 40.0))
                     .sail(dump.1, 7.0)
