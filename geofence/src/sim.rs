@@ -809,9 +809,9 @@ impl Sim {
                     scripts.push(p.script);
                 }
                 None => {
-                    let outside = outside_point(idx, monitored.0);
-                    let mut p = new_plan(id, t0, outside, true);
                     let to = dock(&mut rng);
+                    let outside = entry_point(idx, monitored.0, to);
+                    let mut p = new_plan(id, t0, outside, true);
                     let kn = p.lawful_kn(to, 6.0);
                     let onset = p.first_inside(to, kn, monitored.0).unwrap_or(p.t);
                     p.sail_at(to, kn);
@@ -1095,6 +1095,33 @@ fn far_docks(docks: &[(ZoneIdx, P)]) -> (P, P) {
         }
     }
     (best.0, best.1)
+}
+
+/// Where a vessel bound for `to` comes in from: a point outside zone `z` from which the
+/// straight way to `to` crosses the zone's edge once (so it enters once), else a point
+/// west of the zone.
+fn entry_point(idx: &ZoneIndex, z: ZoneIdx, to: P) -> P {
+    for r in [400.0, 600.0, 900.0, 1300.0, 2000.0] {
+        for k in 0..16 {
+            let a = f64::from(k) * std::f64::consts::PI / 8.0;
+            let from = (
+                to.0 + r * a.cos() / (M_PER_DEG * to.1.to_radians().cos()),
+                to.1 + r * a.sin() / M_PER_DEG,
+            );
+            let n = (r / 10.0) as usize;
+            let inside: Vec<bool> = (0..=n)
+                .map(|s| {
+                    let q = lerp(from, to, s as f64 / n as f64);
+                    idx.area_contains(z, q.0, q.1)
+                })
+                .collect();
+            let changes = inside.windows(2).filter(|w| w[0] != w[1]).count();
+            if !inside[0] && changes == 1 {
+                return from;
+            }
+        }
+    }
+    outside_point(idx, z)
 }
 
 /// A point 2 km outside the zone's bounding box, west of it.
