@@ -212,3 +212,46 @@ fn print_config_shows_every_threshold_and_reads_overrides() {
         "{err}"
     );
 }
+
+#[test]
+fn simulate_sends_to_a_tcp_receiver() {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let reader = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a connection");
+        BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    let dir = scratch("to");
+    let o = riverwatch()
+        .args([
+            "simulate", "--days", "1", "--speed", "0", "--to", &addr, "--truth",
+        ])
+        .arg(dir.join("truth.jsonl"))
+        .args(["--data", concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo")])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = reader.join().expect("reader");
+    assert!(lines.len() > 100_000, "{}", lines.len());
+    assert!(lines[0].starts_with("\\s:tower-0"), "{}", lines[0]);
+    let mut decoder = ais::Decoder::default();
+    let mut messages = 0;
+    for l in &lines {
+        decoder.decode_line(l.as_bytes(), &mut |o| {
+            if matches!(o, ais::Output::Ais(_)) {
+                messages += 1;
+            }
+        });
+    }
+    assert!(
+        messages > lines.len() * 8 / 10,
+        "{messages} of {}",
+        lines.len()
+    );
+    let truth = std::fs::read_to_string(dir.join("truth.jsonl")).expect("truth written");
+    assert!(truth.lines().count() >= 13);
+}
