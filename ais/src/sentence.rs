@@ -419,8 +419,18 @@ fn check_tag_block(body: &[u8]) -> Result<&str, Reject> {
 /// Parses checksummed tag-block fields (`s:tower-03,c:1763800000`).
 pub fn parse_tag_fields(text: &str) -> Result<TagBlock<'_>, Reject> {
     let mut t = TagBlock::default();
-    for field in text.split(',') {
-        let (key, value) = field.split_once(':').ok_or(Reject::BadTagBlock)?;
+    // Byte searches, not `str::split`: every sentence of a tower feed has a tag block
+    // (measured: `split` was 6 % of a whole replay). ',' and ':' are ASCII, so the
+    // slices fall on character boundaries.
+    let mut rest = Some(text);
+    while let Some(r) = rest {
+        let (field, next) = match memchr::memchr(b',', r.as_bytes()) {
+            Some(k) => (&r[..k], Some(&r[k + 1..])),
+            None => (r, None),
+        };
+        rest = next;
+        let colon = memchr::memchr(b':', field.as_bytes()).ok_or(Reject::BadTagBlock)?;
+        let (key, value) = (&field[..colon], &field[colon + 1..]);
         match key {
             "s" => t.source = Some(value),
             "c" => {

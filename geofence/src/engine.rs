@@ -136,7 +136,7 @@ pub struct Stats {
 pub struct Engine {
     index: Arc<ZoneIndex>,
     config: Config,
-    vessels: HashMap<u32, Vessel>,
+    vessels: crate::MmsiMap<Vessel>,
     /// Gap and eviction deadlines, earliest first; stale entries are re-filed when popped.
     deadlines: BinaryHeap<Reverse<(i64, u32)>>,
     watermark: Option<i64>,
@@ -162,7 +162,7 @@ impl Engine {
         Engine {
             index: Arc::new(index),
             config,
-            vessels: HashMap::new(),
+            vessels: crate::MmsiMap::default(),
             deadlines: BinaryHeap::new(),
             watermark: None,
             held: None,

@@ -27,3 +27,7 @@ pub mod sector;
 pub mod sim;
 pub mod track;
 pub mod zone;
+
+/// Maps keyed by MMSI, on every report's path: foldhash is several times faster than
+/// SipHash on a `u32` (measured: SipHash was 6 % of a replay) and still seeded per process.
+pub type MmsiMap<V> = std::collections::HashMap<u32, V, foldhash::fast::RandomState>;

@@ -76,7 +76,7 @@ impl Vessel {
 /// Every registered vessel by MMSI.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    vessels: HashMap<u32, Vessel>,
+    vessels: crate::MmsiMap<Vessel>,
 }
 
 impl Registry {
@@ -128,7 +128,7 @@ impl WatchEntry {
 /// The watchlist by MMSI (one vessel may be listed more than once).
 #[derive(Debug, Clone, Default)]
 pub struct Watchlist {
-    entries: HashMap<u32, Vec<WatchEntry>>,
+    entries: crate::MmsiMap<Vec<WatchEntry>>,
 }
 
 impl Watchlist {

@@ -37,13 +37,14 @@ pub fn malformed(mmsi: u32) -> Option<&'static str> {
 
 /// AIS text is upper-case 6-bit ASCII: compare trimmed and case-folded.
 fn same_text(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase()
-    };
-    norm(a) == norm(b)
+    let (mut x, mut y) = (a.split_ascii_whitespace(), b.split_ascii_whitespace());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {}
+            _ => return false,
+        }
+    }
 }
 
 pub(super) fn on_report(
