@@ -17,6 +17,8 @@ pub mod gnss;
 pub mod gpsd_json;
 pub mod message;
 pub mod observation;
+#[cfg(feature = "receivers")]
+pub mod receiver;
 pub mod sentence;
 pub mod text;
 

@@ -7,7 +7,7 @@ use crate::error::Reject;
 use crate::text::Text;
 
 /// Application payload bits, left-aligned in bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct BinaryData {
     pub bits: usize,
     pub bytes: Vec<u8>,
@@ -113,7 +113,7 @@ impl PersonsOnBoard {
 }
 
 /// Application messages decoded from binary data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Application {
     InlandStaticVoyage(InlandStaticVoyage),
     PersonsOnBoard(PersonsOnBoard),
@@ -134,7 +134,7 @@ fn application(dac: u16, fid: u8, b: &Bits, start: usize) -> Option<Application>
 }
 
 /// Type 6: addressed binary message.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AddressedBinary {
     pub seqno: u8,
     pub dest_mmsi: u32,
@@ -171,7 +171,7 @@ impl AddressedBinary {
 }
 
 /// Type 8: broadcast binary message.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct BroadcastBinary {
     pub dac: u16,
     pub fid: u8,
@@ -199,7 +199,7 @@ impl BroadcastBinary {
 }
 
 /// Type 25: single slot binary message.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SingleSlotBinary {
     pub addressed: bool,
     pub structured: bool,
@@ -292,7 +292,7 @@ impl SingleSlotBinary {
 }
 
 /// Type 26: multiple slot binary message with communication state.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct MultiSlotBinary {
     pub addressed: bool,
     pub structured: bool,

@@ -12,7 +12,7 @@ macro_rules! layout {
         } end $total:expr
     ) => {
         $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
         pub struct $name {
             $( $(#[$fm])* pub $field: $ty, )*
         }

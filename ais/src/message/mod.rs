@@ -29,7 +29,7 @@ use crate::bits::{BitWriter, Bits};
 use crate::error::Reject;
 
 /// One decoded AIS message: the common header and the type's body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Message {
     /// Message type, 1..=27.
     pub msg_type: u8,
@@ -39,7 +39,7 @@ pub struct Message {
 }
 
 /// The body of a message, by type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Body {
     /// Types 1, 2, 3.
     Position(PositionReport),

@@ -73,7 +73,7 @@ layout! {
 }
 
 /// Type 21: aid-to-navigation report. `name` includes the extension (up to 34 chars).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AidToNavigation {
     pub aid_type: u8,
     pub name: Text<34>,
@@ -164,7 +164,7 @@ fn split_chars(s: &str, n: usize) -> (&str, &str) {
 
 /// Type 24: static data report, part A (name) or part B (type, vendor, call sign,
 /// dimensions or mother ship).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticDataReport {
     PartA { shipname: Text<20> },
     PartB(StaticDataB),
@@ -172,7 +172,7 @@ pub enum StaticDataReport {
 
 /// Type 24 part B. Auxiliary craft (MMSI 98xxxyyyy) send the mother ship's MMSI where
 /// others send dimensions.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct StaticDataB {
     pub shiptype: u8,
     pub vendorid: Text<3>,

@@ -6,7 +6,7 @@ use super::{BinaryData, lon_lat_e1_min};
 use crate::bits::{BitWriter, Bits};
 
 /// Types 7 and 13: acknowledgements of up to four addressed messages.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Acknowledge {
     /// (destination MMSI, sequence number) pairs, 1 to 4.
     pub acks: Vec<(u32, u8)>,
@@ -38,7 +38,7 @@ layout! {
 }
 
 /// Type 12: addressed safety-related message.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AddressedSafety {
     pub seqno: u8,
     pub dest_mmsi: u32,
@@ -65,7 +65,7 @@ impl AddressedSafety {
 }
 
 /// Type 14: safety-related broadcast message.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SafetyBroadcast {
     pub text: String,
 }
@@ -83,7 +83,7 @@ impl SafetyBroadcast {
 }
 
 /// Type 15: interrogation of one or two stations for up to three messages.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Interrogation {
     pub mmsi1: u32,
     pub type1_1: u8,
@@ -129,7 +129,7 @@ impl Interrogation {
 }
 
 /// Type 16: assigned mode command for one or two stations.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AssignedMode {
     pub mmsi1: u32,
     pub offset1: u16,
@@ -167,7 +167,7 @@ impl AssignedMode {
 }
 
 /// Type 17: GNSS broadcast binary message (DGNSS corrections).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct DgnssBroadcast {
     /// Reference station longitude in 1/10 min (18 bits), not minutes.
     pub lon: i32,
@@ -202,7 +202,7 @@ impl DgnssBroadcast {
 }
 
 /// One reservation block of type 20.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SlotReservation {
     pub offset: u16,
     pub number: u8,
@@ -211,7 +211,7 @@ pub struct SlotReservation {
 }
 
 /// Type 20: data link management, 1 to 4 reservations.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct DataLinkManagement {
     pub reservations: Vec<SlotReservation>,
 }
@@ -249,7 +249,7 @@ impl DataLinkManagement {
 }
 
 /// Type 22: channel management, for an area or for two addressed stations.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ChannelManagement {
     pub channel_a: u16,
     pub channel_b: u16,
