@@ -1,6 +1,31 @@
 //! [`Dedup`]: the same message heard by several towers becomes one observation.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Keys are already keyed hashes of the messages (see `key_hasher`): hashing them again
+/// would only cost time.
+#[derive(Debug, Default)]
+struct KeyIsHash(u64);
+
+impl Hasher for KeyIsHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Stations listed per message.
+const MAX_STATIONS: usize = 8;
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyIsHash>>;
 
 /// Per station: messages it was first to deliver, and copies of messages another station
 /// delivered first (how much of the river it covers, and how much it overlaps).
@@ -20,11 +45,11 @@ pub struct Coverage {
 pub struct Dedup {
     window_ms: i64,
     max_entries: usize,
-    seen: HashMap<u64, Seen>,
+    seen: KeyMap<Seen>,
     order: VecDeque<(i64, u64)>,
     newest_ms: i64,
     pub folded: u64,
-    coverage: BTreeMap<String, Coverage>,
+    coverage: HashMap<String, Coverage>,
 }
 
 #[derive(Debug)]
@@ -44,11 +69,11 @@ impl Dedup {
         Dedup {
             window_ms,
             max_entries: max_entries.max(1),
-            seen: HashMap::new(),
+            seen: KeyMap::default(),
             order: VecDeque::new(),
             newest_ms: i64::MIN,
             folded: 0,
-            coverage: BTreeMap::new(),
+            coverage: HashMap::new(),
         }
     }
 
@@ -69,13 +94,22 @@ impl Dedup {
         match self.seen.get_mut(&key) {
             Some(s) if (time_ms - s.time_ms).abs() <= self.window_ms => {
                 self.folded += 1;
-                if !s.stations.iter().any(|x| x == station) {
+                // A message is heard by a few towers; past that, count without listing.
+                if s.stations.len() < MAX_STATIONS && !s.stations.iter().any(|x| x == station) {
                     s.stations.push(station.to_string());
                 }
-                self.coverage
-                    .entry(station.to_string())
-                    .or_default()
-                    .duplicate += 1;
+                match self.coverage.get_mut(station) {
+                    Some(c) => c.duplicate += 1,
+                    None => {
+                        self.coverage.insert(
+                            station.to_string(),
+                            Coverage {
+                                first: 0,
+                                duplicate: 1,
+                            },
+                        );
+                    }
+                }
                 false
             }
             _ => {
@@ -109,8 +143,12 @@ impl Dedup {
         self.seen.get(&key).map_or(&[], |s| s.stations.as_slice())
     }
 
-    pub fn coverage(&self) -> &BTreeMap<String, Coverage> {
-        &self.coverage
+    /// Per station, by name.
+    pub fn coverage(&self) -> BTreeMap<&str, Coverage> {
+        self.coverage
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect()
     }
 
     /// Messages held (bounded by the window and `max_entries`).

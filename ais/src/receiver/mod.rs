@@ -3,7 +3,8 @@
 //! as [`Ingested`] observations through one bounded channel.
 //!
 //! Backpressure, everywhere bounded:
-//! - Every receiver sends into one bounded channel ([`spawn`]'s `tx`). A TCP or file reader
+//! - Every receiver sends into one bounded channel ([`spawn`]'s `tx`), a [`Batch`] per read
+//!   (one channel operation per read, not per message). A TCP or file reader
 //!   waits when it is full, so it stops reading its socket and TCP flow control slows the
 //!   tower down: nothing sent over TCP is dropped, however slow the engine is.
 //! - A UDP receiver cannot slow its sender: when the channel is full it drops the datagram's
@@ -22,10 +23,10 @@ mod net;
 
 pub use dedup::{Coverage, Dedup};
 pub use framing::LineFramer;
-pub use net::spawn;
+pub use net::{Running, spawn};
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
@@ -137,6 +138,9 @@ impl ReceiverConfig {
         }
     }
 }
+
+/// The messages of one read (or one datagram), in order.
+pub type Batch = Vec<Ingested>;
 
 /// One decoded message as it leaves a receiver.
 #[derive(Debug, Clone)]
@@ -256,6 +260,14 @@ impl ReceiverStatus {
     }
 }
 
+/// One keyed hasher for every receiver's message keys, seeded once per process: copies
+/// heard by different towers get the same key, and a sender cannot aim its messages at
+/// one of [`Dedup`]'s buckets.
+fn key_hasher() -> &'static std::hash::RandomState {
+    static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    KEYS.get_or_init(std::hash::RandomState::new)
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -292,15 +304,13 @@ impl LineDecoder {
         let (station, receiver) = (&self.station, self.receiver);
         self.decoder.decode_line(line, &mut |o| match o {
             Output::Ais(d) => {
-                let mut h = std::hash::DefaultHasher::new();
-                d.message.hash(&mut h);
                 let mut observation = Observation::from_ais(&d, now);
                 if observation.station.is_none() {
                     observation.station.clone_from(station);
                 }
                 out.push(Ingested {
                     observation,
-                    key: h.finish(),
+                    key: key_hasher().hash_one(&d.message),
                     arrived,
                     receiver,
                 });
