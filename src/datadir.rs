@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     #[serde(default)]
     pub rules: RulesConfig,
+    /// `[[receivers]]`: where sentences come from (`listen`, and `serve` later).
+    #[serde(default)]
+    pub receivers: Vec<ais::receiver::ReceiverConfig>,
 }
 
 /// The settings from `config`, else from `DIR/riverwatch.toml` when there is one, else
@@ -28,7 +31,13 @@ pub fn load_settings(dir: &Path, config: Option<&Path>) -> anyhow::Result<Settin
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("{}", path.display()))
+    let settings: Settings =
+        toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    for r in &settings.receivers {
+        r.check()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    Ok(settings)
 }
 
 /// The effective rule settings as `riverwatch.toml` would hold them.

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod datadir;
 mod decode;
+mod listen;
 mod replay;
 mod simulate;
 
@@ -54,6 +55,27 @@ enum Command {
         /// Recorded logs in any format `decode` reads; `-` is stdin.
         logs: Vec<PathBuf>,
     },
+    /// Run the configured receivers live through the detectors: alerts on stdout, receiver
+    /// health on stderr. Ctrl-C stops.
+    Listen {
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        /// Settings file with [[receivers]] (default: DIR/riverwatch.toml when it exists).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Also accept towers pushing to this address (a tcp_server receiver).
+        #[arg(long, value_name = "ADDR")]
+        tcp_listen: Vec<String>,
+        /// Also connect to a tower serving NMEA here (a tcp_client receiver).
+        #[arg(long, value_name = "HOST:PORT")]
+        connect: Vec<String>,
+        /// Also take UDP datagrams on this address.
+        #[arg(long, value_name = "ADDR")]
+        udp: Vec<String>,
+        /// Seconds between health lines on stderr.
+        #[arg(long, default_value_t = 10)]
+        status_every: u64,
+    },
     /// Simulate tower traffic with injected violations, and write what was injected.
     Simulate {
         /// The data directory whose zones, registry and watchlist the traffic uses.
@@ -90,6 +112,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -120,6 +143,21 @@ fn main() -> ExitCode {
             print_config,
             quiet,
             logs,
+        }),
+        Command::Listen {
+            data,
+            config,
+            tcp_listen,
+            connect,
+            udp,
+            status_every,
+        } => listen::run(listen::Options {
+            data,
+            config,
+            tcp_listen,
+            connect,
+            udp,
+            status_every_s: status_every,
         }),
         Command::Simulate {
             data,
