@@ -25,6 +25,10 @@ struct Args {
     seconds: u64,
     rate: u64,
     udp: bool,
+    /// The engine takes nothing until the pushers are done.
+    stall: bool,
+    /// Only first fragments of two-part messages, never completed.
+    orphans: bool,
     data: String,
 }
 
@@ -35,6 +39,8 @@ fn args() -> anyhow::Result<Args> {
         seconds: 60,
         rate: 1_000_000,
         udp: false,
+        stall: false,
+        orphans: false,
         data: "data/demo".into(),
     };
     let mut it = std::env::args().skip(1);
@@ -46,6 +52,8 @@ fn args() -> anyhow::Result<Args> {
             "--seconds" => a.seconds = val()?.parse()?,
             "--rate" => a.rate = val()?.parse()?,
             "--udp" => a.udp = true,
+            "--stall" => a.stall = true,
+            "--orphans" => a.orphans = true,
             "--data" => a.data = val()?,
             f if !f.starts_with('-') => a.corpus.push(f.to_string()),
             f => bail!("unknown flag {f}"),
@@ -91,6 +99,17 @@ fn tagged(station: &str, t_s: i64, s: &str) -> String {
     format!("\\{fields}*{sum:02X}\\{s}\r\n")
 }
 
+/// The first of two fragments, with a fresh sequence, that no second part ever follows.
+fn orphan_fragment(tower: usize, i: usize) -> String {
+    let body = format!(
+        "AIVDM,2,1,{},A,{},0",
+        i % 10,
+        "5".repeat(20) + &format!("{:0>40}", tower * 1_000_003 + i)
+    );
+    let sum = body.bytes().fold(0u8, |a, b| a ^ b);
+    format!("!{body}*{sum:02X}")
+}
+
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -123,7 +142,13 @@ fn main() -> anyhow::Result<()> {
     let zones = geofence::zone::load_geojson(&std::fs::read_to_string(dir.join("zones.geojson"))?);
     let registry =
         geofence::registry::load_registry(&std::fs::read_to_string(dir.join("registry.csv"))?);
+    let stall_until = a
+        .stall
+        .then(|| Instant::now() + Duration::from_secs(a.seconds));
     let consumer = std::thread::spawn(move || {
+        if let Some(t) = stall_until {
+            std::thread::sleep(t.saturating_duration_since(Instant::now()));
+        }
         let mut det = geofence::rules::Detector::new(
             geofence::index::ZoneIndex::new(zones.zones),
             geofence::rules::RulesConfig::default(),
@@ -181,6 +206,7 @@ fn main() -> anyhow::Result<()> {
         for k in 0..senders {
             let (pool, sent) = (pool.clone(), sent.clone());
             let udp = a.udp;
+            let orphans = a.orphans;
             tasks.push(tokio::spawn(async move {
                 // Pairs of towers hear the same vessels at the same times.
                 let station = format!("tower-{:03}", k);
@@ -208,7 +234,13 @@ fn main() -> anyhow::Result<()> {
                     buf.clear();
                     let upto = due.min(i + 500);
                     while i < upto {
-                        let s = &pool[(offset + i) % pool.len()];
+                        let orphan;
+                        let s = if orphans {
+                            orphan = orphan_fragment(k, i);
+                            &orphan
+                        } else {
+                            &pool[(offset + i) % pool.len()]
+                        };
                         // One clock for all, running at real time as towers' clocks do.
                         let t = 1_795_132_800 + start.elapsed().as_secs() as i64;
                         buf.push_str(&tagged(&station, t, s));
@@ -219,7 +251,12 @@ fn main() -> anyhow::Result<()> {
                         }
                     }
                     if let Some(s) = tcp.as_mut() {
-                        s.write_all(buf.as_bytes()).await.ok()?;
+                        // A stalled engine blocks the writes: give up at the deadline.
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        match tokio::time::timeout(left, s.write_all(buf.as_bytes())).await {
+                            Ok(r) => r.ok()?,
+                            Err(_) => break,
+                        }
                     } else if !buf.is_empty() {
                         let _ = sock.as_ref()?.send_to(buf.as_bytes(), addr).await;
                     }

@@ -279,9 +279,9 @@ for fid, ch, s, length, bank, name in LOADING:
         occupied.append((s - 150, s + length + 150, bank))
 
 # Approved spoil disposal: a reclamation pit behind the right bank and a side basin.
-DUMPS = [("dump-01", 7_600, 230, -1, "Shiqiao reclamation pit (approved spoil disposal)",
+DUMPS = [("dump-01", 7_600, 230, -1, "Chongxian reclamation pit (approved spoil disposal)",
           [(0.0, 20), (0.1, 95), (0.45, 120), (0.9, 110), (1.0, 30)]),
-         ("dump-02", 21_000, 210, -1, "Yunhe disposal basin (approved spoil disposal)",
+         ("dump-02", 21_000, 210, -1, "Chongfu disposal basin (approved spoil disposal)",
           [(0.0, 15), (0.2, 70), (0.5, 125), (0.8, 70), (1.0, 15)])]
 for fid, s, length, bank, name, profile in DUMPS:
     add(fid, "approved_dump", name, polygon(bank_zone(MAIN, s, s + length, bank, profile, 15)))
@@ -290,10 +290,8 @@ for fid, s, length, bank, name, profile in DUMPS:
 # Smart checkpoints: gates straight across, 20 m beyond each bank.
 CHECKPOINTS = [("cp-01", MAIN, 450, "Checkpoint South"), ("cp-02", BRANCH, 600, "Checkpoint Branch"),
                ("cp-03", MAIN, 13_900, "Checkpoint Central"), ("cp-04", MAIN, L - 450, "Checkpoint North")]
-checkpoint_ends = {}
 for fid, ch, s, name in CHECKPOINTS:
     a, b = ch.at(s, -ch.half(s) - 20), ch.at(s, ch.half(s) + 20)
-    checkpoint_ends[fid] = (a, b)
     add(fid, "checkpoint", name, {"type": "LineString", "coordinates": [lonlat(a), lonlat(b)]})
     if ch is MAIN:
         occupied.append((s - 60, s + 60, 0))
@@ -511,7 +509,10 @@ w.writerows([[v[c] for c in REGISTRY_HEADER] for v in vessels])
 registry_text = buf.getvalue()
 
 # --- watchlist --------------------------------------------------------------------------
-by_class = lambda cls: [v for v in vessels if v["ship_class"] == cls]   # noqa: E731
+def by_class(cls):
+    return [v for v in vessels if v["ship_class"] == cls]
+
+
 unpermitted_muck = [v for v in vessels if muck_group.get(v["mmsi"]) == "none"]
 watch = [
     (by_class("cargo")[7]["mmsi"], "unpaid fines 2026-0142", "", ""),
@@ -534,6 +535,26 @@ def code_list(items):
     return ", ".join(f"`{x}`" for x in items)
 
 
+def id_ranges(ids):
+    """`dock-lic-01`..`12` for a run of numbered ids, so the table stays short."""
+    runs = []
+    for fid in sorted(ids):
+        stem, _, num = fid.rpartition("-")
+        if num.isdigit() and runs and runs[-1][0] == stem and int(runs[-1][2]) + 1 == int(num):
+            runs[-1][2] = num
+        else:
+            runs.append([stem, num, num] if num.isdigit() else [fid, None, None])
+    out = []
+    for stem, first, last in runs:
+        if first is None:
+            out.append(f"`{stem}`")
+        elif first == last:
+            out.append(f"`{stem}-{first}`")
+        else:
+            out.append(f"`{stem}-{first}`..`{last}`")
+    return ", ".join(out)
+
+
 def vessel_list(vs):
     return ", ".join(f"`{v['mmsi']}` {v['name']}" for v in vs)
 
@@ -553,7 +574,7 @@ def readme():
         "speed_limit": ", ".join(f"`{fid}` {kn} kn" for fid, _, _, kn, _ in SPEED),
         "checkpoint": "gates straight across the water, 20 m beyond each bank (South, Branch, Central, North)",
     }
-    zone_rows = "\n".join(f"| `{kind}` | {len(kinds[kind])} | {code_list(f['id'] for f in kinds[kind])} | {zone_notes[kind]} |"
+    zone_rows = "\n".join(f"| `{kind}` | {len(kinds[kind])} | {id_ranges(f['id'] for f in kinds[kind])} | {zone_notes[kind]} |"
                           for kind in KIND_ORDER)
     dock_rows = []
     for fid, sort, name, s0, s1, bank in sorted(docks):
@@ -568,8 +589,9 @@ def readme():
         f" | {code_list(z.split(';')) if z else 'anywhere'} | {u or 'no expiry'} | {r} |" for m, r, z, u in watch)
     cam_rows = "\n".join(f"| `{c['id']}` | {c['name']} | {c['bearing_deg']} deg, {c['fov_deg']} deg wide, {c['range_m']} m |"
                          f" {'polled' if 'snapshot_url' in c else 'pushed'} |" for c in cameras)
-    counts = {cls: CLASSES.count(cls) for cls in dict.fromkeys(CLASSES)}
-    fleet = ", ".join(f"{n} {cls.replace('_', ' ')}{'s' if n > 1 else ''}" for cls, n in counts.items())
+    plural = {"muck_carrier": "muck carriers", "cargo": "cargo vessels", "passenger": "passenger boats",
+              "tanker": "tankers", "tug": "tugs", "work_boat": "work boats"}
+    fleet = ", ".join(f"{CLASSES.count(cls)} {plural[cls]}" for cls in dict.fromkeys(CLASSES))
     return f"""# The demo river
 
 A synthetic but plausible stretch of inland waterway on the Hangzhou-Jiaxing plain
@@ -692,7 +714,9 @@ def validate():
             assert isinstance(props.get("speed_limit_kn"), (int, float)), fid
         shapes[fid] = (kind, poly)
 
-    of = lambda *kinds: [(fid, g) for fid, (k, g) in shapes.items() if k in kinds]   # noqa: E731
+    def of(*kinds):
+        return [(fid, g) for fid, (k, g) in shapes.items() if k in kinds]
+
     area = of("monitored_area")
     assert len(area) == 1
     area = area[0][1]
@@ -727,10 +751,9 @@ def validate():
         at = metres((c["lon"], c["lat"]))
         assert water.distance(Point(at)) <= 200, (c["id"], "too far from the water")
         assert 40 <= c["fov_deg"] <= 90 and 300 <= c["range_m"] <= 800, c["id"]
-        b0 = math.radians(c["bearing_deg"] - c["fov_deg"] / 2)
         arc = [math.radians(c["bearing_deg"] - c["fov_deg"] / 2 + c["fov_deg"] * k / 32) for k in range(33)]
         sector = Polygon([at] + [(at[0] + c["range_m"] * math.sin(b), at[1] + c["range_m"] * math.cos(b)) for b in arc])
-        assert b0 is not None and sector.contains(Point(camera_targets[c["id"]])), (c["id"], "target not in view")
+        assert sector.contains(Point(camera_targets[c["id"]])), (c["id"], "target not in view")
         # It sees the channel, not only fields: a good stretch of water is in view.
         seen = sector.intersection(water).area
         assert seen >= 12_000 and seen >= 0.12 * sector.area, (c["id"], "looks at the land", seen)
