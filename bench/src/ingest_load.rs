@@ -125,7 +125,9 @@ fn main() -> anyhow::Result<()> {
     let a = args()?;
     let pool = Arc::new(pool(&a.corpus)?);
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        // Receivers (and the tower generator) on one thread, the engine on the other
+        // core, as `listen` runs them.
+        .worker_threads(1)
         .enable_all()
         .build()?;
     let (tx, mut rx) = mpsc::channel::<Batch>(256);
@@ -225,14 +227,14 @@ fn main() -> anyhow::Result<()> {
                 };
                 let mut buf = String::with_capacity(64 * 1024);
                 while Instant::now() < deadline {
-                    // Pace to the offered rate in 10 ms slices.
+                    // Pace to the offered rate in 1 ms slices (towers send as vessels report, not in bursts).
                     let due = (start.elapsed().as_secs_f64() * per_sender as f64) as usize;
                     if i >= due {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        tokio::time::sleep(Duration::from_millis(1)).await;
                         continue;
                     }
                     buf.clear();
-                    let upto = due.min(i + 500);
+                    let upto = due.min(i + 100);
                     while i < upto {
                         let orphan;
                         let s = if orphans {

@@ -76,10 +76,10 @@ class Channel:
             want = math.atan2(aim[1] - origin[1], aim[0] - origin[0])
             got = math.atan2(ys[-1] - origin[1], xs[-1] - origin[0])
             turn = want - got
-            c, s_ = math.cos(turn), math.sin(turn)
+            cos_t, sin_t = math.cos(turn), math.sin(turn)
             for i in range(len(xs)):
                 dx, dy = xs[i] - origin[0], ys[i] - origin[1]
-                xs[i], ys[i] = origin[0] + c * dx - s_ * dy, origin[1] + s_ * dx + c * dy
+                xs[i], ys[i] = origin[0] + cos_t * dx - sin_t * dy, origin[1] + sin_t * dx + cos_t * dy
             hs = [h + turn for h in hs]
         self.xs, self.ys, self.hs = xs, ys, hs
         self.length = (len(xs) - 1) * self.STEP
@@ -253,8 +253,11 @@ def widest_near(s, reach=1_000):
 for k, (s, bank, name) in enumerate([(6_100, -1, "Chongxian anchorage"), (16_800, 1, "Yunhe anchorage"),
                                      (22_000, -1, "Chongfu anchorage")]):
     s = widest_near(s)
-    near, far = (lambda x: MAIN.half(x) - 6), (lambda x: MAIN.half(x) - 40)
-    lo, hi = ((lambda x: far(x)), near) if bank > 0 else ((lambda x: -near(x)), (lambda x: -far(x)))
+    # From 6 m off the bank (clear of moored boats) to 40 m off it.
+    if bank > 0:
+        lo, hi = (lambda x: MAIN.half(x) - 40), (lambda x: MAIN.half(x) - 6)
+    else:
+        lo, hi = (lambda x: -MAIN.half(x) + 6), (lambda x: -MAIN.half(x) + 40)
     add(f"anch-{k + 1:02d}", "anchorage", name, polygon(MAIN.band(s - 180, s + 180, lo, hi, step=20.0)))
     occupied.append((s - 180 - 100, s + 180 + 100, 0))
 
@@ -371,8 +374,9 @@ camera_targets = {}   # id -> the point (metres) its sector must hold
 
 def camera(cid, name, at, target, height, fov, rng_m):
     """A tower camera at `at` aimed at `target` (both in metres)."""
-    bearing = math.degrees(math.atan2(target[0] - at[0], target[1] - at[1])) % 360
-    cam = {"id": cid, "name": name, **dict(zip(("lon", "lat"), lonlat(at))), "height_m": height,
+    bearing = math.degrees(math.atan2(target[0] - at[0], target[1] - at[1])) % 360   # from north, clockwise
+    lon, lat = lonlat(at)
+    cam = {"id": cid, "name": name, "lon": lon, "lat": lat, "height_m": height,
            "bearing_deg": round(bearing, 1), "fov_deg": fov, "range_m": rng_m}
     # Half the cameras are polled for snapshots; the others push theirs.
     if len(cameras) % 2 == 0:
@@ -419,7 +423,7 @@ OWNERS = {"muck_carrier": ["Zhejiang Jianhang Engineering", "Tangqi Sand and Gra
                            "Hangzhou Urban Spoil Logistics", "Deqing Earthworks Shipping"],
           "cargo": ["Hangzhou Yunhe Shipping Co", "Jiaxing Canal Freight", "Huzhou Building Materials Shipping",
                     "Huaibei Inland Transport", "Wuxi Grand Canal Logistics"],
-          "passenger": ["Hangzhou Canal Water Bus Co", "Tangxi Heritage Cruises"],
+          "passenger": ["Hangzhou Canal Water Bus Co", "Tangqi Heritage Cruises"],
           "tanker": ["Zhejiang Inland Oil Transport"],
           "tug": ["Hangzhou Port Towage"],
           "work_boat": ["Hangzhou Waterway Maintenance Bureau", "Yuhang River Works"]}
@@ -453,9 +457,11 @@ def draw_callsign():
 
 def draw_draught(cls):
     lo, hi = DRAUGHT[cls]
-    # Mostly to a tenth of a metre; one in four measured to 5 cm.
+    # Mostly to a tenth of a metre; one in four measured to 5 cm (written with two decimals
+    # only when the second one is a 5).
     if rng.random() < 0.25:
-        return f"{rng.randrange(round(lo * 20), round(hi * 20) + 1) / 20:.2f}"
+        text = f"{rng.randrange(round(lo * 20), round(hi * 20) + 1) / 20:.2f}"
+        return text[:-1] if text.endswith("0") else text
     return f"{rng.randrange(round(lo * 10), round(hi * 10) + 1) / 10:.1f}"
 
 
@@ -559,6 +565,9 @@ def vessel_list(vs):
     return ", ".join(f"`{v['mmsi']}` {v['name']}" for v in vs)
 
 
+ZONES_FORMAT = "(WGS84, 7 decimals, exteriors counter-clockwise, holes clockwise)"
+
+
 def readme():
     kinds = {}
     for f in features:
@@ -574,21 +583,27 @@ def readme():
         "speed_limit": ", ".join(f"`{fid}` {kn} kn" for fid, _, _, kn, _ in SPEED),
         "checkpoint": "gates straight across the water, 20 m beyond each bank (South, Branch, Central, North)",
     }
-    zone_rows = "\n".join(f"| `{kind}` | {len(kinds[kind])} | {id_ranges(f['id'] for f in kinds[kind])} | {zone_notes[kind]} |"
-                          for kind in KIND_ORDER)
+    zone_rows = "\n".join(
+        f"| `{kind}` | {len(kinds[kind])} | {id_ranges(f['id'] for f in kinds[kind])} | {zone_notes[kind]} |"
+        for kind in KIND_ORDER)
     dock_rows = []
     for fid, sort, name, s0, s1, bank in sorted(docks):
         lic = next(f["properties"].get("license") for f in features if f["id"] == fid)
         licence = f"{lic['number']}, {lic['valid_from']}..{lic['valid_until']}" if lic else "none"
-        dock_rows.append((fid, name, "left (north-west)" if bank > 0 else "right (south-east)", f"{s0 / 1000:.1f}", licence))
-    dock_table = "\n".join(f"| `{a}` | {b} | {c} | {d} | {e} |" for a, b, c, d, e in dock_rows)
+        side = "left (north-west)" if bank > 0 else "right (south-east)"
+        dock_rows.append(f"| `{fid}` | {name} | {side} | {s0 / 1000:.1f} | {licence} |")
+    dock_table = "\n".join(dock_rows)
     groups = {g: [v for v in vessels if muck_group.get(v["mmsi"]) == g] for g, _, _ in PERMIT_GROUPS}
     registered = {v["mmsi"]: v for v in vessels}
-    watch_rows = "\n".join(
-        f"| `{m}` | {registered[m]['name'] + ' (' + registered[m]['ship_class'] + ')' if m in registered else 'not registered'}"
-        f" | {code_list(z.split(';')) if z else 'anywhere'} | {u or 'no expiry'} | {r} |" for m, r, z, u in watch)
-    cam_rows = "\n".join(f"| `{c['id']}` | {c['name']} | {c['bearing_deg']} deg, {c['fov_deg']} deg wide, {c['range_m']} m |"
-                         f" {'polled' if 'snapshot_url' in c else 'pushed'} |" for c in cameras)
+    watch_rows = []
+    for m, reason, zones, until in watch:
+        who = f"{registered[m]['name']} ({registered[m]['ship_class']})" if m in registered else "not registered"
+        where = code_list(zones.split(";")) if zones else "anywhere"
+        watch_rows.append(f"| `{m}` | {who} | {where} | {until or 'no expiry'} | {reason} |")
+    watch_rows = "\n".join(watch_rows)
+    cam_rows = "\n".join(
+        f"| `{c['id']}` | {c['name']} | {c['bearing_deg']} deg, {c['fov_deg']} deg wide, {c['range_m']} m"
+        f" | {'polled' if 'snapshot_url' in c else 'pushed'} |" for c in cameras)
     plural = {"muck_carrier": "muck carriers", "cargo": "cargo vessels", "passenger": "passenger boats",
               "tanker": "tankers", "tug": "tugs", "work_boat": "work boats"}
     fleet = ", ".join(f"{CLASSES.count(cls)} {plural[cls]}" for cls in dict.fromkeys(CLASSES))
@@ -613,7 +628,7 @@ the main channel from the Tangqi end.
 
 | file | what it holds |
 |---|---|
-| `zones.geojson` | {len(features)} zones of every kind in DESIGN.md (WGS84, 7 decimals, exteriors counter-clockwise, holes clockwise) |
+| `zones.geojson` | {len(features)} zones of every kind in DESIGN.md {ZONES_FORMAT} |
 | `registry.csv` | {len(vessels)} vessels: {fleet} |
 | `watchlist.csv` | {len(watch)} entries: 3 registered vessels, 2 unregistered (one entry expired) |
 | `cameras.json` | {len(cameras)} tower cameras: bridges, checkpoints, the waterworks intake, two unlicensed docks |
@@ -808,8 +823,9 @@ def validate():
         note = notes[kind](gs) if kind in notes else "{:.0f}-{:.0f} m2".format(
             min(span(*x) for x in gs), max(span(*x) for x in gs))
         lines.append(f"{kind:15} {len(gs):3}  {note}")
-    lines.append(f"{'registry':15} {len(rows) - 1:3}  vessels, {sum(v['muck_carrier'] == 'true' for v in vessels)} muck carriers "
-                 f"({', '.join(f'{len([m for m in muck_group.values() if m == g])} {g}' for g, _, _ in PERMIT_GROUPS)})")
+    permits = ", ".join(f"{list(muck_group.values()).count(g)} {g}" for g, _, _ in PERMIT_GROUPS)
+    n_muck = sum(r[5] == "true" for r in rows[1:])
+    lines.append(f"{'registry':15} {len(rows) - 1:3}  vessels, {n_muck} muck carriers (permits: {permits})")
     lines.append(f"{'watchlist':15} {len(wrows) - 1:3}  entries, {sum(r[0] in mmsis for r in wrows[1:])} registered")
     lines.append(f"{'cameras':15} {len(cams):3}  {sum('snapshot_url' in c for c in cams)} with a snapshot_url")
     return lines
