@@ -265,3 +265,36 @@ async fn a_slow_consumer_slows_tcp_towers_down_and_loses_nothing() {
         "receivers stop on shutdown"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_followed_file_yields_lines_as_it_grows() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-follow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("tower.nmea");
+    let lines = sentences(3, "tower-5");
+    std::fs::write(&path, format!("{}\n", lines[0])).expect("write");
+    let (tx, mut rx) = mpsc::channel(16);
+    let (stop, shutdown) = watch::channel(false);
+    let mut cfg = ReceiverConfig::new("log", Mode::File);
+    cfg.path = Some(path.clone());
+    cfg.follow = true;
+    let r = spawn(&[cfg], tx, shutdown).await.expect("spawn");
+    assert_eq!(recv_n(&mut rx, 1).await.len(), 1);
+    // The log grows, the second line in two appends.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    use std::io::Write as _;
+    f.write_all(&lines[1].as_bytes()[..30]).expect("append");
+    f.flush().expect("flush");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    f.write_all(format!("{}\n{}\n", &lines[1][30..], lines[2]).as_bytes())
+        .expect("append");
+    f.flush().expect("flush");
+    let more = recv_n(&mut rx, 2).await;
+    assert_eq!(more.len(), 2);
+    let _ = stop.send(true);
+    assert!(r.join(Duration::from_secs(5)).await);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -175,6 +175,8 @@ pub struct ReceiverStats {
     /// Wall-clock ms of the last sentence.
     pub last_sentence_ms: AtomicI64,
     pub peer: Mutex<Option<String>>,
+    /// (when, lines) at the last status: the rate is over the time since.
+    last_status: Mutex<Option<(Instant, u64)>>,
 }
 
 /// A receiver's health, as the API and `/metrics` show it.
@@ -186,6 +188,8 @@ pub struct ReceiverStatus {
     pub connections: u64,
     pub peer: Option<String>,
     pub last_sentence_ms: Option<i64>,
+    /// Lines per second since the previous status (0 at the first).
+    pub lines_per_s: f64,
     pub lines: u64,
     pub bytes: u64,
     pub messages: u64,
@@ -202,6 +206,23 @@ impl ReceiverStats {
     pub fn status(&self, cfg: &ReceiverConfig) -> ReceiverStatus {
         let connections = self.connections.load(Relaxed);
         let last = self.last_sentence_ms.load(Relaxed);
+        let lines = self.lines.load(Relaxed);
+        let now = Instant::now();
+        let lines_per_s = match self.last_status.lock() {
+            Ok(mut prev) => {
+                let rate = prev.map_or(0.0, |(t, n)| {
+                    let secs = now.duration_since(t).as_secs_f64();
+                    if secs > 0.0 {
+                        (lines - n) as f64 / secs
+                    } else {
+                        0.0
+                    }
+                });
+                *prev = Some((now, lines));
+                rate
+            }
+            Err(_) => 0.0,
+        };
         ReceiverStatus {
             name: cfg.name.clone(),
             mode: cfg.mode,
@@ -209,7 +230,8 @@ impl ReceiverStats {
             connections,
             peer: self.peer.lock().ok().and_then(|p| p.clone()),
             last_sentence_ms: (last > 0).then_some(last),
-            lines: self.lines.load(Relaxed),
+            lines_per_s: (lines_per_s * 10.0).round() / 10.0,
+            lines,
             bytes: self.bytes.load(Relaxed),
             messages: self.messages.load(Relaxed),
             rejects: Reject::ALL
@@ -243,6 +265,7 @@ impl ReceiverStatus {
         put("connected", u64::from(self.connected));
         put("connections", self.connections);
         put("lines_total", self.lines);
+
         put("bytes_total", self.bytes);
         put("messages_total", self.messages);
         put("too_long_total", self.too_long);
@@ -257,6 +280,11 @@ impl ReceiverStatus {
                 "riverwatch_receiver_rejects_total{{receiver=\"{name}\",reason=\"{reason}\"}} {n}"
             );
         }
+        let _ = writeln!(
+            out,
+            "riverwatch_receiver_lines_per_second{{receiver=\"{name}\"}} {}",
+            self.lines_per_s
+        );
     }
 }
 
