@@ -298,3 +298,32 @@ async fn a_followed_file_yields_lines_as_it_grows() {
     assert!(r.join(Duration::from_secs(5)).await);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_patrol_boats_gnss_fixes_become_its_reports() {
+    let (tx, mut rx) = mpsc::channel(16);
+    let (_stop, shutdown) = watch::channel(false);
+    let mut cfg = server("patrol-7");
+    cfg.gnss_mmsi = Some(413_999_007);
+    cfg.station = Some("patrol-7".into());
+    let r = spawn(&[cfg], tx, shutdown).await.expect("spawn");
+    let addr = r.local_addrs[0].expect("bound");
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    s.write_all(b"$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\r\n")
+        .await
+        .expect("write");
+    let got = recv_n(&mut rx, 1).await;
+    assert_eq!(got.len(), 1);
+    let o = &got[0].observation;
+    assert_eq!(
+        (o.mmsi, o.station.as_deref()),
+        (413_999_007, Some("patrol-7"))
+    );
+    let (lon, lat) = o.position.expect("a position");
+    assert!(
+        (lat - 48.1173).abs() < 1e-3 && (lon - 11.5167).abs() < 1e-3,
+        "{lon} {lat}"
+    );
+    assert!(o.sog_kn.is_some_and(|s| (s - 22.4).abs() < 1e-3));
+    assert_eq!(r.stats[0].gnss_fixes.load(Relaxed), 1);
+}

@@ -74,6 +74,10 @@ pub struct ReceiverConfig {
     /// The station for sentences without a tag-block `s:`.
     #[serde(default)]
     pub station: Option<String>,
+    /// A GNSS unit on a patrol boat: its fixes (GGA, RMC, ...) become reports of this
+    /// MMSI. Without it, GNSS sentences are counted and left out.
+    #[serde(default)]
+    pub gnss_mmsi: Option<u32>,
     #[serde(default = "defaults::max_line")]
     pub max_line: usize,
     #[serde(default = "defaults::max_connections")]
@@ -111,6 +115,7 @@ impl ReceiverConfig {
             path: None,
             follow: false,
             station: None,
+            gnss_mmsi: None,
             max_line: defaults::max_line(),
             max_connections: defaults::max_connections(),
             idle_timeout_s: defaults::idle_timeout_s(),
@@ -166,6 +171,8 @@ pub struct ReceiverStats {
     pub reconnects: AtomicU64,
     /// Messages dropped because the channel was full (UDP only).
     pub dropped: AtomicU64,
+    /// GNSS fixes (taken when `gnss_mmsi` is set, else only counted).
+    pub gnss_fixes: AtomicU64,
     /// Connections refused over the limit.
     pub refused: AtomicU64,
     /// Connections closed for idling or for never finishing a line.
@@ -195,6 +202,7 @@ pub struct ReceiverStatus {
     pub messages: u64,
     pub rejects: BTreeMap<&'static str, u64>,
     pub too_long: u64,
+    pub gnss_fixes: u64,
     pub reconnects: u64,
     pub dropped: u64,
     pub refused: u64,
@@ -242,6 +250,7 @@ impl ReceiverStats {
                 })
                 .collect(),
             too_long: self.too_long.load(Relaxed),
+            gnss_fixes: self.gnss_fixes.load(Relaxed),
             reconnects: self.reconnects.load(Relaxed),
             dropped: self.dropped.load(Relaxed),
             refused: self.refused.load(Relaxed),
@@ -269,6 +278,7 @@ impl ReceiverStatus {
         put("bytes_total", self.bytes);
         put("messages_total", self.messages);
         put("too_long_total", self.too_long);
+        put("gnss_fixes_total", self.gnss_fixes);
         put("reconnects_total", self.reconnects);
         put("dropped_total", self.dropped);
         put("refused_total", self.refused);
@@ -308,6 +318,7 @@ fn now_ms() -> i64 {
 pub(crate) struct LineDecoder {
     decoder: Decoder,
     station: Option<String>,
+    gnss_mmsi: Option<u32>,
     receiver: usize,
 }
 
@@ -316,6 +327,7 @@ impl LineDecoder {
         LineDecoder {
             decoder: Decoder::default(),
             station: cfg.station.clone(),
+            gnss_mmsi: cfg.gnss_mmsi,
             receiver,
         }
     }
@@ -329,7 +341,7 @@ impl LineDecoder {
     ) {
         stats.lines.fetch_add(1, Relaxed);
         let now = now_ms();
-        let (station, receiver) = (&self.station, self.receiver);
+        let (station, receiver, gnss_mmsi) = (&self.station, self.receiver, self.gnss_mmsi);
         self.decoder.decode_line(line, &mut |o| match o {
             Output::Ais(d) => {
                 let mut observation = Observation::from_ais(&d, now);
@@ -343,7 +355,22 @@ impl LineDecoder {
                     receiver,
                 });
             }
-            Output::Gnss(..) => {}
+            Output::Gnss(fix, meta) => {
+                stats.gnss_fixes.fetch_add(1, Relaxed);
+                if let Some(mmsi) = gnss_mmsi {
+                    let t = meta.time_ms.or(fix.time_ms()).unwrap_or(now);
+                    let mut observation = Observation::from_gnss(&fix, mmsi, t, meta.station);
+                    if observation.station.is_none() {
+                        observation.station.clone_from(station);
+                    }
+                    out.push(Ingested {
+                        key: key_hasher().hash_one((mmsi, t, fix.sentence.map(|s| s as u8))),
+                        observation,
+                        arrived,
+                        receiver,
+                    });
+                }
+            }
             Output::Reject(r) => {
                 stats.rejects[r.index()].fetch_add(1, Relaxed);
             }
