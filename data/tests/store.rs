@@ -1,0 +1,257 @@
+//! The store conformance suite: every `Store` implementation must pass it (SQLite here;
+//! PostgreSQL runs the same `conformance` when it lands).
+
+use data::{Action, AlertFilter, SqliteStore, Status, Store, StoreError};
+use geofence::alert::{Alert, AlertKind, Severity};
+use serde_json::json;
+
+fn alert(n: u32, kind: AlertKind, zone: Option<&str>) -> Alert {
+    let started = 1_795_132_800_000 + i64::from(n) * 60_000;
+    Alert {
+        id: Alert::new_id(kind, 413_000_000 + n, zone, started),
+        kind,
+        severity: if n.is_multiple_of(2) {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        mmsi: 413_000_000 + n,
+        vessel_name: Some(format!("HUO {n}")),
+        zone_id: zone.map(str::to_string),
+        started_at_ms: started,
+        ended_at_ms: None,
+        detected_at_ms: started + 600_000,
+        position: (120.3 + f64::from(n) * 1e-4, 30.5),
+        evidence: json!({"stopped_minutes": 12, "n": n}),
+    }
+}
+
+async fn conformance(store: &impl Store) {
+    // Save, read back, save again (nothing changes).
+    let a = alert(1, AlertKind::UnlicensedDockActivity, Some("dock-unlic-01"));
+    store.save_alert(&a).await.expect("save");
+    store.save_alert(&a).await.expect("save again");
+    let got = store.alert(&a.id).await.expect("read").expect("stored");
+    assert_eq!(got.alert, a);
+    assert_eq!(got.status, Status::New);
+    assert!(store.alert("nope").await.expect("read").is_none());
+
+    // The episode ends.
+    store
+        .end_alert(&a.id, a.started_at_ms + 900_000)
+        .await
+        .expect("end");
+    let got = store.alert(&a.id).await.expect("read").expect("stored");
+    assert_eq!(got.alert.ended_at_ms, Some(a.started_at_ms + 900_000));
+    assert!(matches!(
+        store.end_alert("nope", 0).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Many alerts: filters and cursor pages, newest first.
+    for n in 2..=30u32 {
+        let (kind, zone) = if n.is_multiple_of(3) {
+            (AlertKind::IllegalBerthing, Some("nb-bridge-01"))
+        } else {
+            (AlertKind::AisGap, None)
+        };
+        store.save_alert(&alert(n, kind, zone)).await.expect("save");
+    }
+    let all = store
+        .list_alerts(&AlertFilter::default(), None, 1000)
+        .await
+        .expect("list");
+    assert_eq!(all.alerts.len(), 30);
+    assert_eq!(all.next, None);
+    assert!(
+        all.alerts.windows(2).all(|w| w[0].seq > w[1].seq),
+        "newest first"
+    );
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_alerts(&AlertFilter::default(), cursor, 7)
+            .await
+            .expect("page");
+        seen.extend(page.alerts.iter().map(|a| a.alert.id.clone()));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 30, "pages cover everything once");
+    let ids: Vec<String> = all.alerts.iter().map(|a| a.alert.id.clone()).collect();
+    assert_eq!(seen, ids);
+
+    let count = |f: AlertFilter| async move {
+        store
+            .list_alerts(&f, None, 1000)
+            .await
+            .expect("list")
+            .alerts
+            .len()
+    };
+    assert_eq!(
+        count(AlertFilter {
+            kind: Some(AlertKind::IllegalBerthing),
+            ..Default::default()
+        })
+        .await,
+        10
+    );
+    assert_eq!(
+        count(AlertFilter {
+            zone_id: Some("nb-bridge-01".into()),
+            severity: Some(Severity::High),
+            ..Default::default()
+        })
+        .await,
+        5
+    );
+    assert_eq!(
+        count(AlertFilter {
+            mmsi: Some(413_000_007),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    let t0 = 1_795_132_800_000;
+    assert_eq!(
+        count(AlertFilter {
+            since_ms: Some(t0 + 10 * 60_000),
+            until_ms: Some(t0 + 20 * 60_000),
+            ..Default::default()
+        })
+        .await,
+        10
+    );
+    // SQL metacharacters are values, never SQL.
+    for evil in [
+        "x' OR '1'='1",
+        "nb-bridge-01'; DROP TABLE alerts; --",
+        "%",
+        "\\",
+    ] {
+        assert_eq!(
+            count(AlertFilter {
+                zone_id: Some(evil.into()),
+                ..Default::default()
+            })
+            .await,
+            0
+        );
+    }
+    assert_eq!(count(AlertFilter::default()).await, 30);
+
+    // The life cycle, recorded step by step.
+    let id = &a.id;
+    let t = 1_795_140_000_000;
+    let s = store
+        .act(id, Action::Acknowledge, "officer.li", "seen on camera 3", t)
+        .await
+        .expect("acknowledge");
+    assert_eq!(s.status, Status::Acknowledged);
+    let err = store.act(id, Action::Refer, "officer.li", "", t + 1).await;
+    assert!(
+        matches!(
+            err,
+            Err(StoreError::Transition {
+                from: "acknowledged",
+                action: "refer",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    store
+        .act(
+            id,
+            Action::Confirm,
+            "supervisor.wang",
+            "dock operating at night",
+            t + 2,
+        )
+        .await
+        .expect("confirm");
+    store
+        .act(
+            id,
+            Action::Refer,
+            "supervisor.wang",
+            "to the environmental agency",
+            t + 3,
+        )
+        .await
+        .expect("refer");
+    let s = store
+        .act(id, Action::Close, "supervisor.wang", "fined", t + 4)
+        .await
+        .expect("close");
+    assert_eq!(s.status, Status::Closed);
+    let events = store.alert_events(id).await.expect("events");
+    let steps: Vec<(&str, Status, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.status, e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("acknowledge", Status::Acknowledged, "officer.li"),
+            ("confirm", Status::Confirmed, "supervisor.wang"),
+            ("refer", Status::Referred, "supervisor.wang"),
+            ("close", Status::Closed, "supervisor.wang"),
+        ]
+    );
+    assert_eq!(events[0].note, "seen on camera 3");
+    assert!(matches!(
+        store.act("nope", Action::Acknowledge, "x", "", t).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        count(AlertFilter {
+            status: Some(Status::Closed),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    store
+        .audit(
+            "admin",
+            "zones.import",
+            "data/demo/zones.geojson",
+            "45 zones",
+            t,
+        )
+        .await
+        .expect("audit");
+}
+
+#[tokio::test]
+async fn sqlite_passes_the_conformance_suite_and_keeps_it_across_a_restart() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("state").join("riverwatch.sqlite");
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("open creates the file");
+    conformance(&store).await;
+    drop(store);
+    // Reopened: everything is still there, migrations are not run twice.
+    let store = SqliteStore::open(&path).await.expect("reopen");
+    let all = store
+        .list_alerts(&AlertFilter::default(), None, 1000)
+        .await
+        .expect("list");
+    assert_eq!(all.alerts.len(), 30);
+    assert_eq!(
+        all.alerts
+            .iter()
+            .filter(|a| a.status == Status::Closed)
+            .count(),
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
