@@ -136,6 +136,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("no alert {0:?}")]
     NotFound(String),
+    #[error("{0} already exists")]
+    Conflict(String),
     #[error("alert {id:?} is {from}: it cannot be {action}d")]
     Transition {
         id: String,
@@ -146,9 +148,37 @@ pub enum StoreError {
     Corrupt { id: String, why: String },
 }
 
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
 /// The store every part of riverwatch writes to and reads from.
 #[allow(async_fn_in_trait)]
 pub trait Store {
+    /// Creates an account; a taken name is [`StoreError::Conflict`].
+    async fn create_user(
+        &self,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        at_ms: i64,
+    ) -> Result<User, StoreError>;
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
+    /// Records a token (by its digest) for a user until `expires_at_ms`.
+    async fn create_token(
+        &self,
+        digest: &str,
+        user_id: i64,
+        at_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// The user a token digest belongs to, if the token has not expired at `now_ms`.
+    async fn token_user(&self, digest: &str, now_ms: i64) -> Result<Option<User>, StoreError>;
     /// Stores a new alert (status `new`); storing the same id again changes nothing.
     async fn save_alert(&self, a: &Alert) -> Result<(), StoreError>;
     /// Records the end of an alert's episode.
@@ -262,7 +292,80 @@ fn row_to_alert(r: &sqlx::sqlite::SqliteRow) -> Result<StoredAlert, StoreError> 
     })
 }
 
+fn row_to_user(r: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        password_hash: r.try_get("password_hash")?,
+    })
+}
+
 impl Store for SqliteStore {
+    async fn create_user(
+        &self,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        at_ms: i64,
+    ) -> Result<User, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(role)
+        .bind(password_hash)
+        .bind(at_ms)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("user {name:?}")));
+        }
+        self.user_by_name(name)
+            .await?
+            .ok_or_else(|| StoreError::Conflict(format!("user {name:?}")))
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(row_to_user).transpose()
+    }
+
+    async fn create_token(
+        &self,
+        digest: &str,
+        user_id: i64,
+        at_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_tokens (digest, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(digest)
+        .bind(user_id)
+        .bind(at_ms)
+        .bind(expires_at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn token_user(&self, digest: &str, now_ms: i64) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.password_hash FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id WHERE t.digest = ? AND t.expires_at > ?",
+        )
+        .bind(digest)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(row_to_user).transpose()
+    }
+
     async fn save_alert(&self, a: &Alert) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO alerts (id, kind, severity, mmsi, vessel_name, zone_id, started_at, \
