@@ -1,0 +1,332 @@
+//! The API black-box: a fresh SQLite file, the router on port 0, real HTTP.
+
+use std::sync::Arc;
+
+use api::{AppState, hash_password, router};
+use data::{SqliteStore, Store};
+use geofence::alert::{Alert, AlertKind, Severity};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct App {
+    base: String,
+    http: reqwest::Client,
+    store: Arc<SqliteStore>,
+    ids: Vec<String>,
+}
+
+impl App {
+    async fn login(&self, user: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    async fn token(&self, user: &str) -> String {
+        let r = self.login(user, "correct horse").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.expect("json");
+        v["token"].as_str().expect("token").to_string()
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let r = self.http.get(format!("{}{path}", self.base));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    fn post(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+}
+
+async fn spawn_app() -> App {
+    let dir = std::env::temp_dir().join(format!(
+        "riverwatch-api-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let store = Arc::new(
+        SqliteStore::open(&dir.join("riverwatch.sqlite"))
+            .await
+            .expect("store"),
+    );
+    let hash = hash_password("correct horse").expect("hash");
+    for (name, role) in [
+        ("officer.li", "officer"),
+        ("supervisor.wang", "supervisor"),
+        ("agency.env", "agency"),
+    ] {
+        store.create_user(name, role, &hash, 0).await.expect("user");
+    }
+    let mut ids = Vec::new();
+    for n in 0..12u32 {
+        let kind = if n.is_multiple_of(2) {
+            AlertKind::UnlicensedDockActivity
+        } else {
+            AlertKind::AisGap
+        };
+        let zone = n.is_multiple_of(2).then_some("dock-unlic-01");
+        let started = 1_795_132_800_000 + i64::from(n) * 60_000;
+        let a = Alert {
+            id: Alert::new_id(kind, 413_000_000 + n, zone, started),
+            kind,
+            severity: Severity::High,
+            mmsi: 413_000_000 + n,
+            vessel_name: None,
+            zone_id: zone.map(str::to_string),
+            started_at_ms: started,
+            ended_at_ms: None,
+            detected_at_ms: started,
+            position: (120.3, 30.5),
+            evidence: json!({"n": n}),
+        };
+        store.save_alert(&a).await.expect("alert");
+        ids.push(a.id);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = router(AppState {
+        store: store.clone(),
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    App {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        store,
+        ids,
+    }
+}
+
+async fn code(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        v["error"]["code"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn health_is_public_and_login_hands_out_tokens() {
+    let app = spawn_app().await;
+    let r = app.get("/healthz", None).send().await.expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app.login("officer.li", "correct horse").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["role"], "officer");
+    assert_eq!(v["token"].as_str().map(str::len), Some(64));
+    assert_eq!(
+        code(app.login("officer.li", "wrong").await).await,
+        (StatusCode::UNAUTHORIZED, "bad_credentials".into())
+    );
+    assert_eq!(
+        code(app.login("nobody", "correct horse").await).await,
+        (StatusCode::UNAUTHORIZED, "bad_credentials".into())
+    );
+    let r = app
+        .http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .header("content-type", "application/json")
+        .body("{\"username\": 3")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn alerts_need_a_token_and_an_officers_role() {
+    let app = spawn_app().await;
+    assert_eq!(
+        code(
+            app.get("/api/v1/alerts", None)
+                .send()
+                .await
+                .expect("request")
+        )
+        .await,
+        (StatusCode::UNAUTHORIZED, "unauthenticated".into())
+    );
+    assert_eq!(
+        code(
+            app.get("/api/v1/alerts", Some("not-a-token"))
+                .send()
+                .await
+                .expect("request")
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // An expired token.
+    let user = app
+        .store
+        .user_by_name("officer.li")
+        .await
+        .expect("read")
+        .expect("user");
+    let stale = "stale-token";
+    let digest: String = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(stale.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    app.store
+        .create_token(&digest, user.id, 0, 1)
+        .await
+        .expect("token");
+    assert_eq!(
+        code(
+            app.get("/api/v1/alerts", Some(stale))
+                .send()
+                .await
+                .expect("request")
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let agency = app.token("agency.env").await;
+    assert_eq!(
+        code(
+            app.get("/api/v1/alerts", Some(&agency))
+                .send()
+                .await
+                .expect("request")
+        )
+        .await,
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
+}
+
+#[tokio::test]
+async fn officers_list_filter_and_page_alerts() {
+    let app = spawn_app().await;
+    let t = app.token("officer.li").await;
+    let list = |q: &str| {
+        let req = app.get(&format!("/api/v1/alerts{q}"), Some(&t));
+        async move {
+            let r = req.send().await.expect("request");
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, v) = list("").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["alerts"].as_array().map(Vec::len), Some(12));
+    assert_eq!(v["alerts"][0]["status"], "new");
+    let (_, v) = list("?kind=ais_gap").await;
+    assert_eq!(v["alerts"].as_array().map(Vec::len), Some(6));
+    let (_, v) = list("?zone_id=dock-unlic-01&mmsi=413000004").await;
+    assert_eq!(v["alerts"].as_array().map(Vec::len), Some(1));
+    let (_, v) = list("?since=2026-11-20T00:05:00Z&until=1795133400000").await;
+    assert_eq!(v["alerts"].as_array().map(Vec::len), Some(5));
+    // Pages of 5.
+    let (_, p1) = list("?limit=5").await;
+    let cursor = p1["next_cursor"].as_str().expect("more").to_string();
+    let (_, p2) = list(&format!("?limit=5&cursor={cursor}")).await;
+    assert_eq!(p2["alerts"].as_array().map(Vec::len), Some(5));
+    assert_ne!(p1["alerts"][0]["id"], p2["alerts"][0]["id"]);
+    // Bad filters are 422 with a stable code; SQL metacharacters are just values.
+    for q in [
+        "?kind=smuggling",
+        "?mmsi=abc",
+        "?since=yesterday",
+        "?limit=0",
+        "?cursor=x",
+    ] {
+        let (s, v) = list(q).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_filter")),
+            "{q}"
+        );
+    }
+    let (s, v) = list("?zone_id=x'%20OR%20'1'='1").await;
+    assert_eq!(
+        (s, v["alerts"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+    let (s, _) = list("").await;
+    assert_eq!(s, StatusCode::OK, "the table is still there");
+}
+
+#[tokio::test]
+async fn the_life_cycle_by_role_with_history() {
+    let app = spawn_app().await;
+    let officer = app.token("officer.li").await;
+    let supervisor = app.token("supervisor.wang").await;
+    let id = app.ids[0].clone();
+    let act = |who: &str, action: &str, note: &str| {
+        let req = app
+            .post(&format!("/api/v1/alerts/{id}/{action}"), who)
+            .json(&json!({"note": note}));
+        async move { code(req.send().await.expect("request")).await }
+    };
+    assert_eq!(
+        act(&officer, "confirm", "").await,
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
+    assert_eq!(
+        act(&officer, "acknowledge", "on it").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(&supervisor, "refer", "").await,
+        (StatusCode::CONFLICT, "invalid_transition".into())
+    );
+    assert_eq!(
+        act(&supervisor, "confirm", "camera 3 shows loading")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(act(&supervisor, "fly", "").await.0, StatusCode::NOT_FOUND);
+    let r = app
+        .post("/api/v1/alerts/nope/acknowledge", &officer)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(code(r).await, (StatusCode::NOT_FOUND, "not_found".into()));
+    let r = app
+        .get(&format!("/api/v1/alerts/{id}"), Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["status"], "confirmed");
+    assert_eq!(v["history"][0]["by"], "officer.li");
+    assert_eq!(v["history"][1]["note"], "camera 3 shows loading");
+    let r = app
+        .get("/api/v1/alerts/nope", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Oversized bodies are refused.
+    let r = app
+        .post(&format!("/api/v1/alerts/{id}/close"), &supervisor)
+        .header("content-type", "application/json")
+        .body(format!("{{\"note\": \"{}\"}}", "x".repeat(100_000)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
