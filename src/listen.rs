@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ais::receiver::{Batch, Dedup, Mode, ReceiverConfig, spawn};
+
 use anyhow::Context;
 use geofence::alert::{AlertUpdate, rfc3339};
 use geofence::index::ZoneIndex;
@@ -34,10 +35,15 @@ pub struct Options {
 }
 
 /// Messages in flight between the receivers and the engine: 256 reads of at most ~200.
-const QUEUE_BATCHES: usize = 256;
+pub(crate) const QUEUE_BATCHES: usize = 256;
 
-pub fn run(opts: Options) -> anyhow::Result<()> {
-    let settings = datadir::load_settings(&opts.data, opts.config.as_deref())?;
+/// `[[receivers]]` from the settings plus the ad-hoc ones from the command line.
+pub(crate) fn receiver_list(
+    settings: &datadir::Settings,
+    tcp_listen: &[String],
+    connect: &[String],
+    udp: &[String],
+) -> anyhow::Result<Vec<ReceiverConfig>> {
     let mut receivers = settings.receivers.clone();
     let adhoc = |mode: Mode, addr: &String, k: usize| {
         let mut c = ReceiverConfig::new(&format!("{mode:?}-{k}").to_lowercase(), mode);
@@ -47,13 +53,13 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         }
         c
     };
-    for (k, a) in opts.tcp_listen.iter().enumerate() {
+    for (k, a) in tcp_listen.iter().enumerate() {
         receivers.push(adhoc(Mode::TcpServer, a, k));
     }
-    for (k, a) in opts.connect.iter().enumerate() {
+    for (k, a) in connect.iter().enumerate() {
         receivers.push(adhoc(Mode::TcpClient, a, k));
     }
-    for (k, a) in opts.udp.iter().enumerate() {
+    for (k, a) in udp.iter().enumerate() {
         receivers.push(adhoc(Mode::Udp, a, k));
     }
     if receivers.is_empty() {
@@ -61,6 +67,25 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             "no receivers: add [[receivers]] to riverwatch.toml, or give --tcp-listen, --connect or --udp"
         );
     }
+    Ok(receivers)
+}
+
+/// A runtime that leaves one core to the engine thread.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    // Measured with scripts/load-ingest on 2 cores: p99 arrival-to-engine 1.7 ms with one
+    // receiver thread, 14 ms with two competing with the engine.
+    let workers =
+        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+}
+
+pub fn run(opts: Options) -> anyhow::Result<()> {
+    let settings = datadir::load_settings(&opts.data, opts.config.as_deref())?;
+    let receivers = receiver_list(&settings, &opts.tcp_listen, &opts.connect, &opts.udp)?;
     let set = datadir::load_data_dir(&opts.data)?;
     let detector = Detector::new(
         ZoneIndex::new(set.zones),
@@ -68,16 +93,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         set.registry,
         set.watchlist,
     );
-    // One core is the engine's: receivers on the rest (measured with scripts/load-ingest on
-    // 2 cores: p99 arrival-to-engine 1.7 ms with one receiver thread, 14 ms with two
-    // competing with the engine).
-    let workers =
-        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let rt = runtime()?;
     let (tx, rx) = mpsc::channel::<Batch>(QUEUE_BATCHES);
     let (stop_tx, stop) = watch::channel(false);
     let running = rt.block_on(spawn(&receivers, tx, stop))?;

@@ -9,6 +9,7 @@ mod datadir;
 mod decode;
 mod listen;
 mod replay;
+mod serve;
 mod simulate;
 
 /// riverwatch watches inland waterways for enforcement officers.
@@ -76,6 +77,33 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         status_every: u64,
     },
+    /// Receivers, detectors, the store and the officers' API in one process.
+    Serve {
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The API's address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The database and other state.
+        #[arg(long, default_value = "riverwatch-state")]
+        state_dir: PathBuf,
+        /// Also accept towers pushing to this address (a tcp_server receiver).
+        #[arg(long, value_name = "ADDR")]
+        tcp_listen: Vec<String>,
+        /// Also connect to a tower serving NMEA here (a tcp_client receiver).
+        #[arg(long, value_name = "HOST:PORT")]
+        connect: Vec<String>,
+        /// Also take UDP datagrams on this address.
+        #[arg(long, value_name = "ADDR")]
+        udp: Vec<String>,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Simulate tower traffic with injected violations, and write what was injected.
     Simulate {
         /// The data directory whose zones, registry and watchlist the traffic uses.
@@ -102,6 +130,22 @@ enum Command {
         /// With --to: times real time (0 = as fast as the receiver takes it).
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account (the first admin, officers, supervisors, agencies).
+    Add {
+        name: String,
+        /// officer, supervisor, admin or agency.
+        #[arg(long)]
+        role: String,
+        /// Read the password from stdin.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, default_value = "riverwatch-state")]
+        state_dir: PathBuf,
     },
 }
 
@@ -159,6 +203,32 @@ fn main() -> ExitCode {
             udp,
             status_every_s: status_every,
         }),
+        Command::Serve {
+            data,
+            config,
+            listen,
+            state_dir,
+            tcp_listen,
+            connect,
+            udp,
+        } => serve::run(serve::Options {
+            data,
+            config,
+            listen,
+            state_dir,
+            tcp_listen,
+            connect,
+            udp,
+        }),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    password_stdin,
+                    state_dir,
+                },
+        } => serve::add_user(&state_dir, &name, &role, password_stdin),
         Command::Simulate {
             data,
             to,

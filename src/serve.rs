@@ -1,0 +1,192 @@
+//! `riverwatch serve`: receivers -> dedup -> detectors -> the store, and the officers' API,
+//! in one process. Alerts are stored the moment they open and updated when they end;
+//! the store is a SQLite file in the state directory, created on first start.
+//! `riverwatch user add`: an account, e.g. the first admin.
+//!
+//! Ctrl-C stops the receivers, lets the engine and the store writer drain, then stops
+//! the API.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ais::receiver::{Batch, Dedup, spawn};
+use anyhow::Context;
+use data::{SqliteStore, Store};
+use geofence::alert::AlertUpdate;
+use geofence::index::ZoneIndex;
+use geofence::rules::Detector;
+use tokio::sync::{mpsc, watch};
+
+use crate::{datadir, listen};
+
+#[derive(Debug)]
+pub struct Options {
+    pub data: PathBuf,
+    pub config: Option<PathBuf>,
+    pub listen: String,
+    pub state_dir: PathBuf,
+    pub tcp_listen: Vec<String>,
+    pub connect: Vec<String>,
+    pub udp: Vec<String>,
+}
+
+pub fn store_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("riverwatch.sqlite")
+}
+
+pub fn run(opts: Options) -> anyhow::Result<()> {
+    let settings = datadir::load_settings(&opts.data, opts.config.as_deref())?;
+    let receivers = listen::receiver_list(&settings, &opts.tcp_listen, &opts.connect, &opts.udp)?;
+    let set = datadir::load_data_dir(&opts.data)?;
+    let detector = Detector::new(
+        ZoneIndex::new(set.zones),
+        settings.rules.clone(),
+        set.registry,
+        set.watchlist,
+    );
+    let rt = listen::runtime()?;
+    let path = store_path(&opts.state_dir);
+    let store = Arc::new(
+        rt.block_on(SqliteStore::open(&path))
+            .with_context(|| format!("opening the store {}", path.display()))?,
+    );
+    tracing::info!("store {}", path.display());
+
+    let (tx, rx) = mpsc::channel::<Batch>(listen::QUEUE_BATCHES);
+    let (stop_tx, stop) = watch::channel(false);
+    let running = rt.block_on(spawn(&receivers, tx, stop))?;
+    for (cfg, addr) in receivers.iter().zip(&running.local_addrs) {
+        match addr {
+            Some(a) => tracing::info!(receiver = %cfg.name, mode = ?cfg.mode, "listening on {a}"),
+            None => tracing::info!(receiver = %cfg.name, mode = ?cfg.mode, "started"),
+        }
+    }
+    // The engine thread hands alert updates to the store writer through a bounded channel.
+    let (alerts_tx, mut alerts_rx) = mpsc::channel::<AlertUpdate>(4096);
+    let engine = std::thread::spawn(move || engine_loop(rx, detector, alerts_tx));
+    let writer_store = store.clone();
+    let writer = rt.spawn(async move {
+        let mut stored = 0u64;
+        while let Some(u) = alerts_rx.recv().await {
+            let r = match &u {
+                AlertUpdate::Opened(a) => writer_store.save_alert(a).await,
+                AlertUpdate::Ended {
+                    id, ended_at_ms, ..
+                } => writer_store.end_alert(id, *ended_at_ms).await,
+            };
+            match r {
+                Ok(()) => stored += 1,
+                Err(e) => tracing::error!("storing an alert update: {e}"),
+            }
+        }
+        stored
+    });
+
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(&opts.listen))
+        .with_context(|| format!("listen {}", opts.listen))?;
+    let api_addr: Option<SocketAddr> = listener.local_addr().ok();
+    if let Some(a) = api_addr {
+        tracing::info!("api listening on {a}");
+    }
+    let (api_stop_tx, mut api_stop) = watch::channel(false);
+    let app = api::router(api::AppState {
+        store: store.clone(),
+    });
+    let server = rt.spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = api_stop.changed().await;
+            })
+            .await;
+    });
+
+    rt.block_on(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            tracing::warn!("cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+        tracing::info!("stopping: receivers, then the engine and the store writer, then the API");
+        let _ = stop_tx.send(true);
+    });
+    rt.block_on(running.join(Duration::from_secs(5)));
+    let seen = engine
+        .join()
+        .map_err(|_| anyhow::anyhow!("the engine thread panicked"))?;
+    let stored = rt.block_on(writer).unwrap_or(0);
+    let _ = api_stop_tx.send(true);
+    let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), server).await });
+    eprintln!("stopped: {seen} messages, {stored} alert updates stored");
+    Ok(())
+}
+
+fn engine_loop(
+    mut rx: mpsc::Receiver<Batch>,
+    mut detector: Detector,
+    alerts: mpsc::Sender<AlertUpdate>,
+) -> u64 {
+    let mut dedup = Dedup::default();
+    let mut updates = Vec::new();
+    let mut seen = 0u64;
+    while let Some(batch) = rx.blocking_recv() {
+        for i in batch {
+            seen += 1;
+            let o = &i.observation;
+            if dedup.admit(i.key, o.event_time_ms, o.station.as_deref()) {
+                detector.observe(o, &mut updates);
+            }
+        }
+        for u in updates.drain(..) {
+            // Waits when the store writer is behind: alerts are never dropped.
+            if alerts.blocking_send(u).is_err() {
+                return seen;
+            }
+        }
+    }
+    seen
+}
+
+/// `riverwatch user add NAME --role ROLE --password-stdin`.
+pub fn add_user(
+    state_dir: &Path,
+    name: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    if !api::ROLES.contains(&role) {
+        anyhow::bail!("role {role:?}: one of {}", api::ROLES.join(", "));
+    }
+    if !password_stdin {
+        anyhow::bail!("give the password on stdin with --password-stdin");
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .take(1024)
+        .read_to_string(&mut password)
+        .context("reading the password from stdin")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        anyhow::bail!("the password must be at least 8 characters");
+    }
+    let hash = api::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let path = store_path(state_dir);
+    rt.block_on(async {
+        let store = SqliteStore::open(&path)
+            .await
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        store.create_user(name, role, &hash, now).await?;
+        store.audit("cli", "user.add", name, role, now).await?;
+        anyhow::Ok(())
+    })?;
+    eprintln!("user {name:?} ({role}) added to {}", path.display());
+    Ok(())
+}
