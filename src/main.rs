@@ -99,6 +99,23 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         udp: Vec<String>,
     },
+    /// `serve` on the demo river with simulated towers feeding it, and a demo login.
+    Demo {
+        /// The demo river: zones, registry, watchlist, cameras.
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Default: a fresh directory under the system's temporary directory.
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Times real time (300: the first violations arrive within a minute, the
+        /// three simulated days run for a quarter of an hour).
+        #[arg(long, default_value_t = 300.0)]
+        speed: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Accounts.
     User {
         #[command(subcommand)]
@@ -220,6 +237,13 @@ fn main() -> ExitCode {
             connect,
             udp,
         }),
+        Command::Demo {
+            data,
+            listen,
+            state_dir,
+            speed,
+            seed,
+        } => serve::demo(data, listen, state_dir, speed, seed),
         Command::User {
             command:
                 UserCommand::Add {

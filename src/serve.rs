@@ -38,6 +38,13 @@ pub fn store_path(state_dir: &Path) -> PathBuf {
 }
 
 pub fn run(opts: Options) -> anyhow::Result<()> {
+    run_with(opts, None)
+}
+
+/// Called once everything listens: the receivers' addresses (in order) and the API's.
+pub type Ready = Box<dyn FnOnce(&[Option<SocketAddr>], Option<SocketAddr>) + Send>;
+
+pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let settings = datadir::load_settings(&opts.data, opts.config.as_deref())?;
     let receivers = listen::receiver_list(&settings, &opts.tcp_listen, &opts.connect, &opts.udp)?;
     let set = datadir::load_data_dir(&opts.data)?;
@@ -104,6 +111,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             .await;
     });
 
+    if let Some(ready) = ready {
+        ready(&running.local_addrs, api_addr);
+    }
     rt.block_on(async {
         if tokio::signal::ctrl_c().await.is_err() {
             tracing::warn!("cannot listen for Ctrl-C");
@@ -189,4 +199,78 @@ pub fn add_user(
     })?;
     eprintln!("user {name:?} ({role}) added to {}", path.display());
     Ok(())
+}
+
+/// `riverwatch demo`: `serve` on the demo river with the simulator feeding it over TCP,
+/// and a supervisor account to sign in with.
+pub fn demo(
+    data: PathBuf,
+    listen: String,
+    state_dir: Option<PathBuf>,
+    speed: f64,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let state_dir = state_dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("riverwatch-demo-{}", std::process::id()))
+    });
+    if !data.join("zones.geojson").is_file() {
+        anyhow::bail!(
+            "{}: no zones.geojson here; run the demo from the riverwatch checkout or pass --data",
+            data.display()
+        );
+    }
+    let password = format!("demo-{}", api::random_hex(6));
+    let hash = api::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let store = SqliteStore::open(&store_path(&state_dir)).await?;
+        // A given state dir may already hold the demo account: give it this run's password.
+        match store.create_user("demo", "supervisor", &hash, 0).await {
+            Ok(_) => anyhow::Ok(()),
+            Err(data::StoreError::Conflict(_)) => Ok(store.set_password("demo", &hash).await?),
+            Err(e) => Err(e.into()),
+        }
+    })?;
+    drop(rt);
+    let truth = state_dir.join("demo-truth.jsonl");
+    let sim_data = data.clone();
+    let ready: Ready = Box::new(move |receivers, api| {
+        let Some(tower) = receivers.first().copied().flatten() else {
+            return;
+        };
+        if let Some(api) = api {
+            eprintln!(
+                "\nriverwatch demo: the API is at http://{api}/api/v1 — sign in with POST /api/v1/auth/login {{\"username\": \"demo\", \"password\": \"{password}\"}}\n\
+                 the simulator feeds the demo river at {speed}x real time; alerts arrive within a minute (GET /api/v1/alerts). Ctrl-C stops.\n"
+            );
+        }
+        std::thread::spawn(move || {
+            let r = crate::simulate::run(crate::simulate::Options {
+                data: sim_data,
+                to: Some(tower.to_string()),
+                out: None,
+                truth: Some(truth),
+                seed,
+                days: 3,
+                speed,
+            });
+            if let Err(e) = r {
+                tracing::warn!("the simulator stopped: {e:#}");
+            }
+        });
+    });
+    run_with(
+        Options {
+            data,
+            config: None,
+            listen,
+            state_dir,
+            tcp_listen: vec!["127.0.0.1:0".into()],
+            connect: Vec::new(),
+            udp: Vec::new(),
+        },
+        Some(ready),
+    )
 }

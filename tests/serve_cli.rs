@@ -172,3 +172,62 @@ fn towers_in_alerts_out_through_the_api_and_kept_across_a_restart() {
     stop(child, &rx);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_prints_a_login_and_alerts_arrive() {
+    let state = std::env::temp_dir().join(format!("riverwatch-demo-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let mut child = riverwatch()
+        .args(["demo", "--data", DATA, "--listen", "127.0.0.1:0"])
+        .args(["--speed", "3000", "--state-dir"])
+        .arg(&state)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("demo starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let banner = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("demo prints where to sign in");
+        if line.contains("the API is at http://") {
+            break line;
+        }
+    };
+    let api = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("address")
+        .to_string();
+    let password = banner
+        .split("\"password\": \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("password")
+        .to_string();
+    let http = reqwest::blocking::Client::new();
+    let login: Value = http
+        .post(format!("http://{api}/api/v1/auth/login"))
+        .json(&json!({"username": "demo", "password": password}))
+        .send()
+        .and_then(|r| r.json())
+        .expect("login");
+    let token = login["token"].as_str().expect("token").to_string();
+    let mut found = Vec::new();
+    for _ in 0..240 {
+        found = alerts(&http, &api, &token);
+        if found.len() >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(found.len() >= 3, "alerts arrive from the simulated towers");
+    stop(child, &rx);
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -65,8 +65,8 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::NotFound(id) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alert {id}"))
+            StoreError::NotFound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
             }
             StoreError::Transition { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "invalid_transition", e.to_string())
@@ -103,6 +103,13 @@ fn verify_password(password: &str, phc: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// `n` random bytes from the OS, as hex: tokens and generated passwords.
+pub fn random_hex(n: usize) -> String {
+    let mut raw = vec![0u8; n];
+    OsRng.fill_bytes(&mut raw);
+    raw.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn digest(token: &str) -> String {
@@ -200,9 +207,7 @@ async fn login(
     if !verify_password(&l.password, &user.password_hash) {
         return Err(bad());
     }
-    let mut raw = [0u8; 32];
-    OsRng.fill_bytes(&mut raw);
-    let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex(32);
     let now = now_ms();
     st.store
         .create_token(&digest(&token), user.id, now, now + TOKEN_TTL_MS)

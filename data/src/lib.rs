@@ -134,7 +134,7 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migrating the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("no alert {0:?}")]
+    #[error("{0} not found")]
     NotFound(String),
     #[error("{0} already exists")]
     Conflict(String),
@@ -169,6 +169,8 @@ pub trait Store {
         at_ms: i64,
     ) -> Result<User, StoreError>;
     async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
+    /// Replaces a user's password hash; an unknown name is [`StoreError::NotFound`].
+    async fn set_password(&self, name: &str, password_hash: &str) -> Result<(), StoreError>;
     /// Records a token (by its digest) for a user until `expires_at_ms`.
     async fn create_token(
         &self,
@@ -335,6 +337,18 @@ impl Store for SqliteStore {
         row.as_ref().map(row_to_user).transpose()
     }
 
+    async fn set_password(&self, name: &str, password_hash: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
+            .bind(password_hash)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("user {name:?}")));
+        }
+        Ok(())
+    }
+
     async fn create_token(
         &self,
         digest: &str,
@@ -396,7 +410,7 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 && self.alert(id).await?.is_none() {
-            return Err(StoreError::NotFound(id.to_string()));
+            return Err(StoreError::NotFound(format!("alert {id:?}")));
         }
         Ok(())
     }
@@ -462,7 +476,7 @@ impl Store for SqliteStore {
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-        let status = status.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let status = status.ok_or_else(|| StoreError::NotFound(format!("alert {id:?}")))?;
         let from = Status::parse(&status).ok_or_else(|| StoreError::Corrupt {
             id: id.to_string(),
             why: "status".into(),
@@ -501,7 +515,7 @@ impl Store for SqliteStore {
         tx.commit().await?;
         self.alert(id)
             .await?
-            .ok_or_else(|| StoreError::NotFound(id.to_string()))
+            .ok_or_else(|| StoreError::NotFound(format!("alert {id:?}")))
     }
 
     async fn alert_events(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError> {
