@@ -89,6 +89,10 @@ enum Command {
         /// The database and other state.
         #[arg(long, default_value = "riverwatch-state")]
         state_dir: PathBuf,
+        /// A PostgreSQL database (`postgres://user:password@host/db`) instead of the SQLite
+        /// file in the state directory.
+        #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
+        database: Option<String>,
         /// Also accept towers pushing to this address (a tcp_server receiver).
         #[arg(long, value_name = "ADDR")]
         tcp_listen: Vec<String>,
@@ -163,6 +167,9 @@ enum UserCommand {
         password_stdin: bool,
         #[arg(long, default_value = "riverwatch-state")]
         state_dir: PathBuf,
+        /// The PostgreSQL database `serve --database` uses, if it does.
+        #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
+        database: Option<String>,
     },
 }
 
@@ -225,6 +232,7 @@ fn main() -> ExitCode {
             config,
             listen,
             state_dir,
+            database,
             tcp_listen,
             connect,
             udp,
@@ -233,6 +241,7 @@ fn main() -> ExitCode {
             config,
             listen,
             state_dir,
+            database,
             tcp_listen,
             connect,
             udp,
@@ -251,8 +260,14 @@ fn main() -> ExitCode {
                     role,
                     password_stdin,
                     state_dir,
+                    database,
                 },
-        } => serve::add_user(&state_dir, &name, &role, password_stdin),
+        } => serve::add_user(
+            &serve::store_location(&state_dir, database.as_deref()),
+            &name,
+            &role,
+            password_stdin,
+        ),
         Command::Simulate {
             data,
             to,

@@ -1,6 +1,7 @@
 //! `riverwatch serve`: receivers -> dedup -> detectors -> the store, and the officers' API,
 //! in one process. Alerts are stored the moment they open and updated when they end;
-//! the store is a SQLite file in the state directory, created on first start.
+//! the store is a SQLite file in the state directory, created on first start, or the
+//! PostgreSQL database `--database` names.
 //! `riverwatch user add`: an account, e.g. the first admin.
 //!
 //! Ctrl-C stops the receivers, lets the engine and the store writer drain, then stops
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use ais::receiver::{Batch, Dedup, spawn};
 use anyhow::Context;
-use data::{SqliteStore, Store};
+use data::{SqlStore, Store};
 use geofence::alert::AlertUpdate;
 use geofence::index::ZoneIndex;
 use geofence::rules::Detector;
@@ -28,13 +29,44 @@ pub struct Options {
     pub config: Option<PathBuf>,
     pub listen: String,
     pub state_dir: PathBuf,
+    /// `postgres://…`; `None`: SQLite in the state directory.
+    pub database: Option<String>,
     pub tcp_listen: Vec<String>,
     pub connect: Vec<String>,
     pub udp: Vec<String>,
 }
 
-pub fn store_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("riverwatch.sqlite")
+/// Where the store lives: the PostgreSQL URL given, else the SQLite file in the state dir.
+pub fn store_location(state_dir: &Path, database: Option<&str>) -> String {
+    match database {
+        Some(url) => url.to_string(),
+        None => state_dir
+            .join("riverwatch.sqlite")
+            .to_string_lossy()
+            .into_owned(),
+    }
+}
+
+/// The location as it may be logged: a URL's password is not.
+fn shown(location: &str) -> String {
+    match (location.find("://"), location.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &location[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &location[..scheme + 3], &location[at..])
+                }
+                None => location.to_string(),
+            }
+        }
+        _ => location.to_string(),
+    }
+}
+
+pub async fn open_store(location: &str) -> anyhow::Result<SqlStore> {
+    SqlStore::open(location)
+        .await
+        .with_context(|| format!("opening the store {}", shown(location)))
 }
 
 pub fn run(opts: Options) -> anyhow::Result<()> {
@@ -55,12 +87,9 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         set.watchlist,
     );
     let rt = listen::runtime()?;
-    let path = store_path(&opts.state_dir);
-    let store = Arc::new(
-        rt.block_on(SqliteStore::open(&path))
-            .with_context(|| format!("opening the store {}", path.display()))?,
-    );
-    tracing::info!("store {}", path.display());
+    let location = store_location(&opts.state_dir, opts.database.as_deref());
+    let store = Arc::new(rt.block_on(open_store(&location))?);
+    tracing::info!("store {}", shown(&location));
 
     let (tx, rx) = mpsc::channel::<Batch>(listen::QUEUE_BATCHES);
     let (stop_tx, stop) = watch::channel(false);
@@ -161,7 +190,7 @@ fn engine_loop(
 
 /// `riverwatch user add NAME --role ROLE --password-stdin`.
 pub fn add_user(
-    state_dir: &Path,
+    location: &str,
     name: &str,
     role: &str,
     password_stdin: bool,
@@ -185,11 +214,8 @@ pub fn add_user(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let path = store_path(state_dir);
     rt.block_on(async {
-        let store = SqliteStore::open(&path)
-            .await
-            .with_context(|| format!("opening the store {}", path.display()))?;
+        let store = open_store(location).await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -197,7 +223,7 @@ pub fn add_user(
         store.audit("cli", "user.add", name, role, now).await?;
         anyhow::Ok(())
     })?;
-    eprintln!("user {name:?} ({role}) added to {}", path.display());
+    eprintln!("user {name:?} ({role}) added to {}", shown(location));
     Ok(())
 }
 
@@ -225,7 +251,7 @@ pub fn demo(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let store = SqliteStore::open(&store_path(&state_dir)).await?;
+        let store = open_store(&store_location(&state_dir, None)).await?;
         // A given state dir may already hold the demo account: give it this run's password.
         match store.create_user("demo", "supervisor", &hash, 0).await {
             Ok(_) => anyhow::Ok(()),
@@ -267,10 +293,29 @@ pub fn demo(
             config: None,
             listen,
             state_dir,
+            database: None,
             tcp_listen: vec!["127.0.0.1:0".into()],
             connect: Vec::new(),
             udp: Vec::new(),
         },
         Some(ready),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_stay_out_of_the_log() {
+        assert_eq!(
+            shown("postgres://rw:s3cret@db.example:5432/riverwatch"),
+            "postgres://rw:***@db.example:5432/riverwatch"
+        );
+        assert_eq!(
+            shown("postgres://rw@db/riverwatch"),
+            "postgres://rw@db/riverwatch"
+        );
+        assert_eq!(shown("state/riverwatch.sqlite"), "state/riverwatch.sqlite");
+    }
 }

@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use data::{Action, AlertFilter, SqliteStore, Status, Store, StoreError, User};
+use data::{Action, AlertFilter, SqlStore, Status, Store, StoreError, User};
 use geofence::alert::{AlertKind, Severity, rfc3339};
 use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
@@ -34,7 +34,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<SqlStore>,
 }
 
 /// An error as the API reports it.
@@ -231,6 +231,8 @@ struct AlertQuery {
     mmsi: Option<String>,
     since: Option<String>,
     until: Option<String>,
+    /// `min_lon,min_lat,max_lon,max_lat` (WGS84 degrees).
+    bbox: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
 }
@@ -295,7 +297,29 @@ fn filter(q: &AlertQuery) -> Result<AlertFilter, ApiError> {
             .as_deref()
             .map(|v| time_param("until", v))
             .transpose()?,
+        bbox: q.bbox.as_deref().map(bbox_param).transpose()?,
     })
+}
+
+fn bbox_param(v: &str) -> Result<[f64; 4], ApiError> {
+    let n: Vec<f64> = v
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad_filter("bbox", v))?;
+    match n[..] {
+        [w, s, e, n]
+            if (-180.0..=180.0).contains(&w)
+                && (-180.0..=180.0).contains(&e)
+                && (-90.0..=90.0).contains(&s)
+                && (-90.0..=90.0).contains(&n)
+                && w <= e
+                && s <= n =>
+        {
+            Ok([w, s, e, n])
+        }
+        _ => Err(bad_filter("bbox", v)),
+    }
 }
 
 fn alert_json(a: &data::StoredAlert) -> Value {

@@ -1,9 +1,11 @@
-//! The API black-box: a fresh SQLite file, the router on port 0, real HTTP.
+//! The API black-box: a fresh store, the router on port 0, real HTTP. Every test runs
+//! twice, on a fresh SQLite file and on a fresh PostgreSQL database (the server
+//! `RIVERWATCH_TEST_PG` names; `scripts/test` starts one).
 
 use std::sync::Arc;
 
 use api::{AppState, hash_password, router};
-use data::{SqliteStore, Store};
+use data::{Backend, SqlStore, Store};
 use geofence::alert::{Alert, AlertKind, Severity};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -11,7 +13,7 @@ use serde_json::{Value, json};
 struct App {
     base: String,
     http: reqwest::Client,
-    store: Arc<SqliteStore>,
+    store: Arc<SqlStore>,
     ids: Vec<String>,
 }
 
@@ -47,19 +49,66 @@ impl App {
     }
 }
 
-async fn spawn_app() -> App {
-    let dir = std::env::temp_dir().join(format!(
-        "riverwatch-api-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let store = Arc::new(
-        SqliteStore::open(&dir.join("riverwatch.sqlite"))
-            .await
-            .expect("store"),
-    );
+/// The PostgreSQL server to test against: `RIVERWATCH_TEST_PG` (an admin URL). Unset, the
+/// PostgreSQL half is skipped, unless `RIVERWATCH_REQUIRE_PG` is set (`scripts/test`).
+fn postgres() -> Option<String> {
+    match std::env::var("RIVERWATCH_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("RIVERWATCH_REQUIRE_PG").is_none(),
+                "RIVERWATCH_REQUIRE_PG is set but RIVERWATCH_TEST_PG is not"
+            );
+            eprintln!(
+                "RIVERWATCH_TEST_PG is not set: PostgreSQL not tested (scripts/test sets it)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs each test body on both backends.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(app) = super::spawn_app(super::Backend::Sqlite).await {
+                    super::$name(app).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = super::spawn_app(super::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+async fn spawn_app(backend: Backend) -> Option<App> {
+    let store = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!(
+                "riverwatch-api-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ));
+            SqlStore::open_sqlite(&dir.join("riverwatch.sqlite"))
+                .await
+                .expect("store")
+        }
+        Backend::Postgres => {
+            let url = data::fresh_postgres_database(&postgres()?, "rw_api")
+                .await
+                .expect("a fresh database");
+            SqlStore::open(&url).await.expect("store")
+        }
+    };
+    let store = Arc::new(store);
     let hash = hash_password("correct horse").expect("hash");
     for (name, role) in [
         ("officer.li", "officer"),
@@ -103,13 +152,20 @@ async fn spawn_app() -> App {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    App {
+    Some(App {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
         store,
         ids,
-    }
+    })
 }
+
+on_both!(
+    health_is_public_and_login_hands_out_tokens,
+    alerts_need_a_token_and_an_officers_role,
+    officers_list_filter_and_page_alerts,
+    the_life_cycle_by_role_with_history,
+);
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
     let status = r.status();
@@ -120,9 +176,7 @@ async fn code(r: reqwest::Response) -> (StatusCode, String) {
     )
 }
 
-#[tokio::test]
-async fn health_is_public_and_login_hands_out_tokens() {
-    let app = spawn_app().await;
+async fn health_is_public_and_login_hands_out_tokens(app: App) {
     let r = app.get("/healthz", None).send().await.expect("request");
     assert_eq!(r.status(), StatusCode::OK);
     let r = app.login("officer.li", "correct horse").await;
@@ -149,9 +203,7 @@ async fn health_is_public_and_login_hands_out_tokens() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn alerts_need_a_token_and_an_officers_role() {
-    let app = spawn_app().await;
+async fn alerts_need_a_token_and_an_officers_role(app: App) {
     assert_eq!(
         code(
             app.get("/api/v1/alerts", None)
@@ -216,9 +268,7 @@ async fn alerts_need_a_token_and_an_officers_role() {
     );
 }
 
-#[tokio::test]
-async fn officers_list_filter_and_page_alerts() {
-    let app = spawn_app().await;
+async fn officers_list_filter_and_page_alerts(app: App) {
     let t = app.token("officer.li").await;
     let list = |q: &str| {
         let req = app.get(&format!("/api/v1/alerts{q}"), Some(&t));
@@ -268,9 +318,7 @@ async fn officers_list_filter_and_page_alerts() {
     assert_eq!(s, StatusCode::OK, "the table is still there");
 }
 
-#[tokio::test]
-async fn the_life_cycle_by_role_with_history() {
-    let app = spawn_app().await;
+async fn the_life_cycle_by_role_with_history(app: App) {
     let officer = app.token("officer.li").await;
     let supervisor = app.token("supervisor.wang").await;
     let id = app.ids[0].clone();

@@ -1,17 +1,19 @@
-//! Persistence: one [`Store`] trait, with SQLite ([`SqliteStore`], the embedded default:
-//! one file, WAL) and PostgreSQL (next) behind it, and one conformance suite for both
+//! Persistence: the [`Store`] trait and [`SqlStore`], which runs it on SQLite (the
+//! embedded default: one file, WAL) or PostgreSQL, with one conformance suite for both
 //! (`tests/store.rs`). The only crate that touches sqlx; every query binds its values.
 //!
 //! What is stored so far: alerts, each step of their life cycle (DESIGN.md "Alert life
-//! cycle", enforced here), and the append-only audit log. `data/demo/` holds the demo river.
+//! cycle", enforced here), the feed of changes the live stream replays, accounts and
+//! tokens, and the append-only audit log. `data/demo/` holds the demo river.
 
-use std::path::Path;
+mod sql;
+
 use std::str::FromStr;
 
 use geofence::alert::{Alert, AlertKind, Severity};
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+
+pub use sql::{Backend, SqlStore, fresh_postgres_database};
 
 /// Where an alert is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,6 +121,17 @@ pub struct AlertFilter {
     pub since_ms: Option<i64>,
     /// `started_at` before (ms).
     pub until_ms: Option<i64>,
+    /// Position within `[min_lon, min_lat, max_lon, max_lat]`.
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// Something that happened to an alert, in commit order: `opened`, `ended`, or the status
+/// it moved to. `seq` orders the feed and resumes it (`Last-Event-ID`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub seq: i64,
+    pub what: String,
+    pub alert: StoredAlert,
 }
 
 /// A page of alerts, newest first, and the cursor for the next (older) page.
@@ -204,6 +217,8 @@ pub trait Store {
         at_ms: i64,
     ) -> Result<StoredAlert, StoreError>;
     async fn alert_events(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError>;
+    /// The changes after `seq`, oldest first, `limit` at most.
+    async fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<Change>, StoreError>;
     async fn audit(
         &self,
         actor: &str,
@@ -214,37 +229,7 @@ pub trait Store {
     ) -> Result<(), StoreError>;
 }
 
-/// The embedded store: one SQLite file in WAL mode, created on first open.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
-    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
-        }
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
-    }
-}
-
-const ALERT_COLUMNS: &str = "seq, id, kind, severity, mmsi, vessel_name, zone_id, started_at, \
-     ended_at, detected_at, lon, lat, evidence, status";
-
-fn severity_str(s: Severity) -> &'static str {
+pub(crate) fn severity_str(s: Severity) -> &'static str {
     match s {
         Severity::Low => "low",
         Severity::Medium => "medium",
@@ -253,7 +238,7 @@ fn severity_str(s: Severity) -> &'static str {
     }
 }
 
-fn severity_parse(s: &str) -> Option<Severity> {
+pub(crate) fn severity_parse(s: &str) -> Option<Severity> {
     [
         Severity::Low,
         Severity::Medium,
@@ -262,306 +247,6 @@ fn severity_parse(s: &str) -> Option<Severity> {
     ]
     .into_iter()
     .find(|v| severity_str(*v) == s)
-}
-
-fn row_to_alert(r: &sqlx::sqlite::SqliteRow) -> Result<StoredAlert, StoreError> {
-    let id: String = r.try_get("id")?;
-    let corrupt = |why: &str| StoreError::Corrupt {
-        id: id.clone(),
-        why: why.to_string(),
-    };
-    let kind: String = r.try_get("kind")?;
-    let severity: String = r.try_get("severity")?;
-    let status: String = r.try_get("status")?;
-    let evidence: String = r.try_get("evidence")?;
-    let mmsi: i64 = r.try_get("mmsi")?;
-    Ok(StoredAlert {
-        seq: r.try_get("seq")?,
-        status: Status::parse(&status).ok_or_else(|| corrupt("status"))?,
-        alert: Alert {
-            kind: AlertKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
-            severity: severity_parse(&severity).ok_or_else(|| corrupt("severity"))?,
-            mmsi: u32::try_from(mmsi).map_err(|_| corrupt("mmsi"))?,
-            vessel_name: r.try_get("vessel_name")?,
-            zone_id: r.try_get("zone_id")?,
-            started_at_ms: r.try_get("started_at")?,
-            ended_at_ms: r.try_get("ended_at")?,
-            detected_at_ms: r.try_get("detected_at")?,
-            position: (r.try_get("lon")?, r.try_get("lat")?),
-            evidence: serde_json::from_str(&evidence).map_err(|e| corrupt(&e.to_string()))?,
-            id: id.clone(),
-        },
-    })
-}
-
-fn row_to_user(r: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
-    Ok(User {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        role: r.try_get("role")?,
-        password_hash: r.try_get("password_hash")?,
-    })
-}
-
-impl Store for SqliteStore {
-    async fn create_user(
-        &self,
-        name: &str,
-        role: &str,
-        password_hash: &str,
-        at_ms: i64,
-    ) -> Result<User, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(password_hash)
-        .bind(at_ms)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!("user {name:?}")));
-        }
-        self.user_by_name(name)
-            .await?
-            .ok_or_else(|| StoreError::Conflict(format!("user {name:?}")))
-    }
-
-    async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(row_to_user).transpose()
-    }
-
-    async fn set_password(&self, name: &str, password_hash: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
-            .bind(password_hash)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("user {name:?}")));
-        }
-        Ok(())
-    }
-
-    async fn create_token(
-        &self,
-        digest: &str,
-        user_id: i64,
-        at_ms: i64,
-        expires_at_ms: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO api_tokens (digest, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(digest)
-        .bind(user_id)
-        .bind(at_ms)
-        .bind(expires_at_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn token_user(&self, digest: &str, now_ms: i64) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.password_hash FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id WHERE t.digest = ? AND t.expires_at > ?",
-        )
-        .bind(digest)
-        .bind(now_ms)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(row_to_user).transpose()
-    }
-
-    async fn save_alert(&self, a: &Alert) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO alerts (id, kind, severity, mmsi, vessel_name, zone_id, started_at, \
-             ended_at, detected_at, lon, lat, evidence) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&a.id)
-        .bind(a.kind.as_str())
-        .bind(severity_str(a.severity))
-        .bind(i64::from(a.mmsi))
-        .bind(&a.vessel_name)
-        .bind(&a.zone_id)
-        .bind(a.started_at_ms)
-        .bind(a.ended_at_ms)
-        .bind(a.detected_at_ms)
-        .bind(a.position.0)
-        .bind(a.position.1)
-        .bind(a.evidence.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn end_alert(&self, id: &str, ended_at_ms: i64) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE alerts SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
-            .bind(ended_at_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 && self.alert(id).await?.is_none() {
-            return Err(StoreError::NotFound(format!("alert {id:?}")));
-        }
-        Ok(())
-    }
-
-    async fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(row_to_alert).transpose()
-    }
-
-    async fn list_alerts(
-        &self,
-        f: &AlertFilter,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Page, StoreError> {
-        let limit = limit.clamp(1, 1000);
-        // Every filter is a bound parameter; absent ones match everything.
-        let rows = sqlx::query(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE \
-             (?1 IS NULL OR seq < ?1) AND (?2 IS NULL OR kind = ?2) AND \
-             (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR severity = ?4) AND \
-             (?5 IS NULL OR zone_id = ?5) AND (?6 IS NULL OR mmsi = ?6) AND \
-             (?7 IS NULL OR started_at >= ?7) AND (?8 IS NULL OR started_at < ?8) \
-             ORDER BY seq DESC LIMIT ?9"
-        ))
-        .bind(before)
-        .bind(f.kind.map(AlertKind::as_str))
-        .bind(f.status.map(Status::as_str))
-        .bind(f.severity.map(severity_str))
-        .bind(&f.zone_id)
-        .bind(f.mmsi.map(i64::from))
-        .bind(f.since_ms)
-        .bind(f.until_ms)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut alerts = rows
-            .iter()
-            .map(row_to_alert)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = if alerts.len() > limit as usize {
-            alerts.truncate(limit as usize);
-            alerts.last().map(|a| a.seq)
-        } else {
-            None
-        };
-        Ok(Page { alerts, next })
-    }
-
-    async fn act(
-        &self,
-        id: &str,
-        action: Action,
-        actor: &str,
-        note: &str,
-        at_ms: i64,
-    ) -> Result<StoredAlert, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM alerts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let status = status.ok_or_else(|| StoreError::NotFound(format!("alert {id:?}")))?;
-        let from = Status::parse(&status).ok_or_else(|| StoreError::Corrupt {
-            id: id.to_string(),
-            why: "status".into(),
-        })?;
-        let to = from.after(action).ok_or(StoreError::Transition {
-            id: id.to_string(),
-            from: from.as_str(),
-            action: action.as_str(),
-        })?;
-        sqlx::query("UPDATE alerts SET status = ? WHERE id = ?")
-            .bind(to.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO alert_events (alert_id, at, actor, action, status, note) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(at_ms)
-        .bind(actor)
-        .bind(action.as_str())
-        .bind(to.as_str())
-        .bind(note)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(at_ms)
-        .bind(actor)
-        .bind(format!("alert.{}", action.as_str()))
-        .bind(id)
-        .bind(note)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.alert(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("alert {id:?}")))
-    }
-
-    async fn alert_events(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, action, status, note FROM alert_events WHERE alert_id = ? ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                Ok(AlertEvent {
-                    at_ms: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    status: Status::parse(&status).ok_or_else(|| StoreError::Corrupt {
-                        id: id.to_string(),
-                        why: "event status".into(),
-                    })?,
-                    note: r.try_get("note")?,
-                })
-            })
-            .collect()
-    }
-
-    async fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        target: &str,
-        detail: &str,
-        at_ms: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(at_ms)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(detail)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
 }
 
 impl FromStr for Action {

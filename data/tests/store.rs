@@ -1,7 +1,7 @@
-//! The store conformance suite: every `Store` implementation must pass it (SQLite here;
-//! PostgreSQL runs the same `conformance` when it lands).
+//! The store conformance suite: the store must pass it on SQLite and on PostgreSQL (the
+//! server `RIVERWATCH_TEST_PG` names; `scripts/test` starts one on loopback).
 
-use data::{Action, AlertFilter, SqliteStore, Status, Store, StoreError};
+use data::{Action, AlertFilter, SqlStore, Status, Store, StoreError};
 use geofence::alert::{Alert, AlertKind, Severity};
 use serde_json::json;
 
@@ -26,7 +26,8 @@ fn alert(n: u32, kind: AlertKind, zone: Option<&str>) -> Alert {
     }
 }
 
-async fn conformance(store: &impl Store) {
+async fn conformance(store: &SqlStore) {
+    let mut feed = store.subscribe();
     // Save, read back, save again (nothing changes).
     let a = alert(1, AlertKind::UnlicensedDockActivity, Some("dock-unlic-01"));
     store.save_alert(&a).await.expect("save");
@@ -145,6 +146,16 @@ async fn conformance(store: &impl Store) {
     }
     assert_eq!(count(AlertFilter::default()).await, 30);
 
+    assert_eq!(
+        count(AlertFilter {
+            bbox: Some([120.30045, 30.0, 120.30105, 31.0]),
+            ..Default::default()
+        })
+        .await,
+        6,
+        "alerts 5..=10 lie in the box"
+    );
+
     // The life cycle, recorded step by step.
     let id = &a.id;
     let t = 1_795_140_000_000;
@@ -217,6 +228,62 @@ async fn conformance(store: &impl Store) {
         .await,
         1
     );
+    // The feed: every change in commit order, live and replayable from any point.
+    let mut live = Vec::new();
+    while let Ok(c) = feed.try_recv() {
+        live.push((c.seq, c.what, c.alert.alert.id));
+    }
+    assert_eq!(live.len(), 30 + 1 + 4, "30 opened, 1 ended, 4 steps");
+    assert_eq!(live[1].1, "ended");
+    assert_eq!(live.last().map(|c| c.1.as_str()), Some("closed"));
+    let replayed: Vec<_> = store
+        .changes_after(0, 1000)
+        .await
+        .expect("changes")
+        .into_iter()
+        .map(|c| (c.seq, c.what, c.alert.alert.id))
+        .collect();
+    assert_eq!(replayed, live);
+    let tail = store.changes_after(live[30].0, 2).await.expect("changes");
+    assert_eq!(tail.len(), 2);
+    assert_eq!(tail[0].seq, live[31].0);
+
+    // Accounts and tokens.
+    let u = store
+        .create_user("officer.li", "officer", "$argon2id$v=19$x", t)
+        .await
+        .expect("user");
+    assert!(matches!(
+        store.create_user("officer.li", "admin", "h", t).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .set_password("officer.li", "$argon2id$v=19$y")
+        .await
+        .expect("password");
+    assert!(matches!(
+        store.set_password("nobody", "h").await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .create_token("d1g3st", u.id, t, t + 1000)
+        .await
+        .expect("token");
+    let who = store.token_user("d1g3st", t + 999).await.expect("lookup");
+    assert_eq!(
+        who.map(|u| (u.name, u.password_hash)),
+        Some(("officer.li".into(), "$argon2id$v=19$y".into()))
+    );
+    assert_eq!(
+        store.token_user("d1g3st", t + 1000).await.expect("lookup"),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.token_user("' OR 1=1 --", t).await.expect("lookup"),
+        None
+    );
+
     store
         .audit(
             "admin",
@@ -234,13 +301,13 @@ async fn sqlite_passes_the_conformance_suite_and_keeps_it_across_a_restart() {
     let dir = std::env::temp_dir().join(format!("riverwatch-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("state").join("riverwatch.sqlite");
-    let store = SqliteStore::open(&path)
+    let store = SqlStore::open_sqlite(&path)
         .await
         .expect("open creates the file");
     conformance(&store).await;
     drop(store);
     // Reopened: everything is still there, migrations are not run twice.
-    let store = SqliteStore::open(&path).await.expect("reopen");
+    let store = SqlStore::open_sqlite(&path).await.expect("reopen");
     let all = store
         .list_alerts(&AlertFilter::default(), None, 1000)
         .await
@@ -254,4 +321,40 @@ async fn sqlite_passes_the_conformance_suite_and_keeps_it_across_a_restart() {
         1
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The PostgreSQL server to test against, if any: `RIVERWATCH_TEST_PG` (an admin URL).
+/// `scripts/test` always sets it (and `RIVERWATCH_REQUIRE_PG`), so CI never skips this.
+fn postgres() -> Option<String> {
+    match std::env::var("RIVERWATCH_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("RIVERWATCH_REQUIRE_PG").is_none(),
+                "RIVERWATCH_REQUIRE_PG is set but RIVERWATCH_TEST_PG is not"
+            );
+            eprintln!(
+                "RIVERWATCH_TEST_PG is not set: PostgreSQL not tested (scripts/test sets it)"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn postgres_passes_the_conformance_suite_and_keeps_it_across_a_reconnect() {
+    let Some(admin) = postgres() else { return };
+    let url = data::fresh_postgres_database(&admin, "rw_store")
+        .await
+        .expect("a fresh database");
+    let store = SqlStore::open(&url).await.expect("connect and migrate");
+    assert_eq!(store.backend(), data::Backend::Postgres);
+    conformance(&store).await;
+    store.close().await;
+    let store = SqlStore::open(&url).await.expect("reconnect");
+    let all = store
+        .list_alerts(&AlertFilter::default(), None, 1000)
+        .await
+        .expect("list");
+    assert_eq!(all.alerts.len(), 30);
 }
