@@ -129,15 +129,14 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         tracing::info!("api listening on {a}");
     }
     let (api_stop_tx, mut api_stop) = watch::channel(false);
-    let app = api::router(api::AppState {
-        store: store.clone(),
-    });
+    let state = api::AppState::new(store.clone());
     let server = rt.spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = api_stop.changed().await;
-            })
-            .await;
+        let stopped = async move {
+            let _ = api_stop.changed().await;
+        };
+        if let Err(e) = api::serve(listener, state, stopped).await {
+            tracing::error!("api: {e}");
+        }
     });
 
     if let Some(ready) = ready {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use api::{AppState, hash_password, router};
+use api::{AppState, hash_password};
 use data::{Backend, SqlStore, Store};
 use geofence::alert::{Alert, AlertKind, Severity};
 use reqwest::StatusCode;
@@ -146,12 +146,8 @@ async fn spawn_app(backend: Backend) -> Option<App> {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = router(AppState {
-        store: store.clone(),
-    });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let state = AppState::new(store.clone());
+    tokio::spawn(api::serve(listener, state, std::future::pending()));
     Some(App {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
@@ -165,6 +161,8 @@ on_both!(
     alerts_need_a_token_and_an_officers_role,
     officers_list_filter_and_page_alerts,
     the_life_cycle_by_role_with_history,
+    the_stream_sends_every_change_and_resumes,
+    sessions_sign_out_and_a_brute_force_is_stopped,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -377,4 +375,174 @@ async fn the_life_cycle_by_role_with_history(app: App) {
         .await
         .expect("request");
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// Reads server-sent events until `n` have arrived: (id, data).
+async fn sse_events(r: &mut reqwest::Response, buf: &mut String, n: usize) -> Vec<(i64, Value)> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.parse::<i64>().ok();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push_str(v);
+                }
+            }
+            if let Some(id) = id {
+                out.push((id, serde_json::from_str(&data).expect("event data is JSON")));
+            }
+        }
+        if out.len() >= n {
+            break;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), r.chunk())
+            .await
+            .expect("an event within 20 s")
+            .expect("stream")
+            .expect("the stream stays open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    out
+}
+
+async fn the_stream_sends_every_change_and_resumes(app: App) {
+    let r = app
+        .get("/api/v1/alerts/stream", None)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let agency = app.token("agency.env").await;
+    let r = app
+        .get("/api/v1/alerts/stream", Some(&agency))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let officer = app.token("officer.li").await;
+    // From the start: the twelve alerts as they opened, in order.
+    let mut r = app
+        .get("/api/v1/alerts/stream", Some(&officer))
+        .header("Last-Event-ID", "0")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/event-stream")
+    );
+    let mut buf = String::new();
+    let first = sse_events(&mut r, &mut buf, 12).await;
+    let ids: Vec<&str> = first
+        .iter()
+        .map(|(_, v)| v["alert"]["id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, app.ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(first.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
+    assert!(first.iter().all(|(_, v)| v["what"] == "opened"));
+
+    // Live: an acknowledgement arrives as it happens.
+    let ack = app
+        .post(
+            &format!("/api/v1/alerts/{}/acknowledge", app.ids[3]),
+            &officer,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(ack.status(), StatusCode::OK);
+    let live = sse_events(&mut r, &mut buf, 1).await;
+    assert_eq!(live[0].1["what"], "acknowledged");
+    assert_eq!(live[0].1["alert"]["id"], app.ids[3].as_str());
+    assert_eq!(live[0].1["alert"]["status"], "acknowledged");
+    drop(r);
+
+    // Resumed after the fifth event: the sixth onwards, then the acknowledgement.
+    let mut r = app
+        .get("/api/v1/alerts/stream", Some(&officer))
+        .header("Last-Event-ID", first[4].0.to_string())
+        .send()
+        .await
+        .expect("request");
+    let mut buf = String::new();
+    let resumed = sse_events(&mut r, &mut buf, 8).await;
+    assert_eq!(resumed[0].0, first[5].0);
+    assert_eq!(resumed[7].0, live[0].0);
+
+    // Without an id the stream starts now; a bad id is refused.
+    let r = app
+        .get("/api/v1/alerts/stream", Some(&officer))
+        .header("Last-Event-ID", "x'; DROP TABLE alerts; --")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_filter".into())
+    );
+}
+
+async fn sessions_sign_out_and_a_brute_force_is_stopped(app: App) {
+    // The console's cookie works like the bearer token.
+    let r = app.login("officer.li", "correct horse").await;
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let session = cookie.split(';').next().unwrap_or_default().to_string();
+    let me = |cookie: String| {
+        let req = app
+            .http
+            .get(format!("{}/api/v1/auth/me", app.base))
+            .header("cookie", cookie);
+        async move { req.send().await.expect("request") }
+    };
+    let r = me(session.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (v["username"].as_str(), v["role"].as_str()),
+        (Some("officer.li"), Some("officer"))
+    );
+    // Signing out ends the session.
+    let r = app
+        .http
+        .post(format!("{}/api/v1/auth/logout", app.base))
+        .header("cookie", session.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me(session).await.status(), StatusCode::UNAUTHORIZED);
+
+    // Ten wrong passwords, then even the right one waits.
+    for _ in 0..10 {
+        assert_eq!(
+            app.login("supervisor.wang", "guess").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = app.login("supervisor.wang", "correct horse").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=300).contains(&wait));
+    assert_eq!(code(r).await.1, "too_many_attempts");
+    // The same client guessing other names is stopped too (it is counted by address).
+    assert_eq!(
+        app.login("officer.li", "correct horse").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

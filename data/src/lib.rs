@@ -194,6 +194,8 @@ pub trait Store {
     ) -> Result<(), StoreError>;
     /// The user a token digest belongs to, if the token has not expired at `now_ms`.
     async fn token_user(&self, digest: &str, now_ms: i64) -> Result<Option<User>, StoreError>;
+    /// Forgets a token (sign-out); an unknown digest is not an error.
+    async fn delete_token(&self, digest: &str) -> Result<(), StoreError>;
     /// Stores a new alert (status `new`); storing the same id again changes nothing.
     async fn save_alert(&self, a: &Alert) -> Result<(), StoreError>;
     /// Records the end of an alert's episode.
@@ -217,6 +219,8 @@ pub trait Store {
         at_ms: i64,
     ) -> Result<StoredAlert, StoreError>;
     async fn alert_events(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError>;
+    /// The `seq` of the newest change, 0 when there is none.
+    async fn last_change_seq(&self) -> Result<i64, StoreError>;
     /// The changes after `seq`, oldest first, `limit` at most.
     async fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<Change>, StoreError>;
     async fn audit(

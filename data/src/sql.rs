@@ -4,14 +4,14 @@
 //! (`migrations/sqlite`, `migrations/postgres`), so a rule about storage lives in one place.
 
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use geofence::alert::{Alert, AlertKind};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor, Row};
-use tokio::sync::broadcast;
+use tokio::sync::{Mutex, broadcast};
 
 use crate::{
     Action, AlertEvent, AlertFilter, Change, Page, Status, Store, StoreError, StoredAlert, User,
@@ -38,6 +38,9 @@ pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
     feed: broadcast::Sender<Change>,
+    /// Held from a change's insert to its publication, so subscribers see changes in `seq`
+    /// order (the live stream relies on it to resume without gaps).
+    changes: Arc<Mutex<()>>,
 }
 
 // Characters that cannot stand for themselves in the path of a `sqlite://` URL.
@@ -113,6 +116,7 @@ impl SqlStore {
             pool,
             backend,
             feed,
+            changes: Arc::new(Mutex::new(())),
         }
     }
 
@@ -285,7 +289,16 @@ impl Store for SqlStore {
         row.as_ref().map(row_to_user).transpose()
     }
 
+    async fn delete_token(&self, digest: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM api_tokens WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn save_alert(&self, a: &Alert) -> Result<(), StoreError> {
+        let _order = self.changes.lock().await;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO alerts (id, kind, severity, mmsi, vessel_name, zone_id, started_at, \
@@ -324,6 +337,7 @@ impl Store for SqlStore {
     }
 
     async fn end_alert(&self, id: &str, ended_at_ms: i64) -> Result<(), StoreError> {
+        let _order = self.changes.lock().await;
         let mut tx = self.pool.begin().await?;
         let done =
             sqlx::query("UPDATE alerts SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
@@ -417,6 +431,7 @@ impl Store for SqlStore {
         note: &str,
         at_ms: i64,
     ) -> Result<StoredAlert, StoreError> {
+        let _order = self.changes.lock().await;
         let mut tx = self.pool.begin().await?;
         // The guarded UPDATE makes the step atomic on either backend: two officers acting
         // at once cannot both move the alert from the same status.
@@ -503,6 +518,13 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn last_change_seq(&self) -> Result<i64, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM alert_changes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(seq.unwrap_or(0))
     }
 
     async fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<Change>, StoreError> {
