@@ -2,18 +2,24 @@
 //! embedded default: one file, WAL) or PostgreSQL, with one conformance suite for both
 //! (`tests/store.rs`). The only crate that touches sqlx; every query binds its values.
 //!
-//! What is stored so far: alerts, each step of their life cycle (DESIGN.md "Alert life
-//! cycle", enforced here), the feed of changes the live stream replays, accounts and
-//! tokens, and the append-only audit log. `data/demo/` holds the demo river.
+//! What is stored: alerts, each step of their life cycle (DESIGN.md "Alert life cycle",
+//! enforced here), the feed of changes the live stream replays, accounts and tokens, and
+//! the append-only audit log (`sql`); the river's reference data, zones, registry and
+//! watchlist (`catalog`); vessels' latest state, their downsampled tracks and alert
+//! statistics (`vessels`). `data/demo/` holds the demo river.
 
+mod catalog;
 mod sql;
+mod vessels;
 
 use std::str::FromStr;
 
 use geofence::alert::{Alert, AlertKind, Severity};
 use serde::Serialize;
 
+pub use catalog::{Catalog, Record};
 pub use sql::{Backend, SqlStore, fresh_postgres_database};
+pub use vessels::{AlertStats, TrackPoint, VesselState};
 
 /// Where an alert is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

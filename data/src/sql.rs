@@ -120,6 +120,10 @@ impl SqlStore {
         }
     }
 
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -1,7 +1,9 @@
 //! The store conformance suite: the store must pass it on SQLite and on PostgreSQL (the
 //! server `RIVERWATCH_TEST_PG` names; `scripts/test` starts one on loopback).
 
-use data::{Action, AlertFilter, SqlStore, Status, Store, StoreError};
+use data::{
+    Action, AlertFilter, Catalog, SqlStore, Status, Store, StoreError, TrackPoint, VesselState,
+};
 use geofence::alert::{Alert, AlertKind, Severity};
 use serde_json::json;
 
@@ -294,6 +296,162 @@ async fn conformance(store: &SqlStore) {
         )
         .await
         .expect("audit");
+
+    catalog_and_vessels(store, t).await;
+}
+
+async fn catalog_and_vessels(store: &SqlStore, t: i64) {
+    // Reference data: create, replace, read, delete, import; SQL metacharacters are keys.
+    let z = json!({"type": "Feature", "id": "dock-01", "properties": {"kind": "dock"}});
+    assert!(
+        store
+            .put_record(Catalog::Zones, "dock-01", &z, "admin", t)
+            .await
+            .expect("put")
+    );
+    assert!(
+        !store
+            .put_record(Catalog::Zones, "dock-01", &z, "admin", t + 1)
+            .await
+            .expect("put")
+    );
+    let evil = "x'); DROP TABLE zones; --";
+    assert!(
+        store
+            .put_record(Catalog::Zones, evil, &z, "admin", t)
+            .await
+            .expect("put")
+    );
+    let all = store.records(Catalog::Zones).await.expect("records");
+    assert_eq!(all.len(), 2);
+    let one = store
+        .record(Catalog::Zones, "dock-01")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!((one.body, one.updated_at_ms), (z.clone(), t + 1));
+    store
+        .delete_record(Catalog::Zones, evil, "admin", t)
+        .await
+        .expect("delete");
+    assert!(matches!(
+        store.delete_record(Catalog::Zones, evil, "admin", t).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let rows = vec![
+        (
+            "413000001".to_string(),
+            json!({"mmsi": "413000001", "name": "HUO 1"}),
+        ),
+        (
+            "413000002".to_string(),
+            json!({"mmsi": "413000002", "name": "HUO 2"}),
+        ),
+    ];
+    store
+        .import_records(Catalog::Registry, &rows, false, "admin", t)
+        .await
+        .expect("import");
+    store
+        .import_records(Catalog::Registry, &rows[1..], true, "admin", t)
+        .await
+        .expect("import");
+    let reg = store.records(Catalog::Registry).await.expect("records");
+    assert_eq!(
+        reg.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        ["413000002"]
+    );
+    assert!(
+        store
+            .records(Catalog::Watchlist)
+            .await
+            .expect("records")
+            .is_empty()
+    );
+    assert_eq!(store.meta("seeded_at").await.expect("meta"), None);
+    store.set_meta("seeded_at", "then").await.expect("meta");
+    store.set_meta("seeded_at", "now").await.expect("meta");
+    assert_eq!(
+        store.meta("seeded_at").await.expect("meta").as_deref(),
+        Some("now")
+    );
+
+    // Vessels and tracks.
+    let state = |name: &str, heard: i64| VesselState {
+        mmsi: 413_000_001,
+        name: Some(name.into()),
+        last_heard_ms: heard,
+        state: json!({"name": name}),
+    };
+    let point = |at: i64, sog: Option<f64>| TrackPoint {
+        mmsi: 413_000_001,
+        at_ms: at,
+        lon: 120.25,
+        lat: 30.5,
+        sog_kn: sog,
+        cog_deg: Some(271.3),
+    };
+    store
+        .save_vessels(
+            &[state("HUO 1", t)],
+            &[point(t, Some(6.4)), point(t + 30_000, None)],
+        )
+        .await
+        .expect("save");
+    store
+        .save_vessels(
+            &[state("ZHE HUO 100%", t + 60_000)],
+            &[point(t + 30_000, None)],
+        )
+        .await
+        .expect("save again");
+    let v = store
+        .vessel(413_000_001)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        (v.name.as_deref(), v.last_heard_ms),
+        (Some("ZHE HUO 100%"), t + 60_000)
+    );
+    assert_eq!(store.find_vessels("huo", 10).await.expect("find").len(), 1);
+    assert_eq!(store.find_vessels("4130", 10).await.expect("find").len(), 1);
+    assert_eq!(store.find_vessels("100%", 10).await.expect("find").len(), 1);
+    assert_eq!(
+        store.find_vessels("1_0", 10).await.expect("find").len(),
+        0,
+        "_ is literal"
+    );
+    assert_eq!(
+        store
+            .find_vessels("' OR '1'='1", 10)
+            .await
+            .expect("find")
+            .len(),
+        0
+    );
+    assert_eq!(store.find_vessels("", 10).await.expect("find").len(), 1);
+    let track = store
+        .track(413_000_001, t, t + 3_600_000, 100)
+        .await
+        .expect("track");
+    assert_eq!(track, vec![point(t, Some(6.4)), point(t + 30_000, None)]);
+    assert_eq!(store.prune_track(t + 1).await.expect("prune"), 1);
+    assert_eq!(
+        store
+            .track(413_000_001, 0, i64::MAX, 100)
+            .await
+            .expect("track")
+            .len(),
+        1
+    );
+
+    // Statistics over the alerts stored above.
+    let stats = store.alert_stats(0, i64::MAX).await.expect("stats");
+    assert_eq!(stats.total, 30);
+    assert_eq!(stats.by_day, vec![("2026-11-20".to_string(), 30)]);
+    assert_eq!(stats.by_zone.iter().map(|(_, n)| n).sum::<i64>(), 11);
+    assert_eq!(stats.by_status.iter().map(|(_, n)| n).sum::<i64>(), 30);
 }
 
 #[tokio::test]
