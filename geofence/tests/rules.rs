@@ -192,6 +192,23 @@ impl Scene {
         }
     }
 
+    /// The feed decoded, in event-time order.
+    fn observations(&mut self) -> Vec<Observation> {
+        self.timeline.sort_by_key(|(t, _)| *t);
+        let mut decoder = Decoder::default();
+        let mut observations: Vec<Observation> = Vec::new();
+        for (_, lines) in &self.timeline {
+            for line in lines {
+                decoder.decode_line(line.as_bytes(), &mut |o| {
+                    if let Output::Ais(m) = o {
+                        observations.push(Observation::from_ais(&m, 0));
+                    }
+                });
+            }
+        }
+        observations
+    }
+
     /// Decodes the feed and runs the detectors; returns every alert with its end.
     fn run(mut self) -> Vec<Alert> {
         self.timeline.sort_by_key(|(t, _)| *t);
@@ -821,4 +838,91 @@ fn two_vessels_or_three_over_more_than_a_week_are_no_dock() {
         dock_visit_at(&mut s, m, T0 + k as i64 * 86_400_000, 300.0, 15.0);
     }
     none(&s.run(), AlertKind::SuspectedUnlicensedDock);
+}
+
+// --- zones edited while running -----------------------------------------------------
+
+/// The test river's zones without `drop`, plus `add` (a feature).
+fn zones_edited(drop: &str, add: Option<String>) -> ZoneIndex {
+    let all: serde_json::Value = serde_json::from_str(&zones()).expect("zones");
+    let mut features: Vec<serde_json::Value> = all["features"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f["id"] != drop)
+        .collect();
+    features.extend(add.map(|f| serde_json::from_str(&f).expect("feature")));
+    let text = serde_json::json!({"type": "FeatureCollection", "features": features});
+    let loaded = load_geojson(&text.to_string());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    ZoneIndex::new(loaded.zones)
+}
+
+#[test]
+fn zones_edited_while_running_apply_at_once_and_keep_the_rest() {
+    let mut s = Scene::new();
+    // 413000004 lies at the unlicensed dock for 40 minutes; 413000010 lies mid-river,
+    // where no zone is, for 40 minutes.
+    s.stay(413000004, T0, (50.0, 230.0), 40.0, 20);
+    s.stay(413000010, T0, (1500.0, 0.0), 40.0, 20);
+    let observations = s.observations();
+    let zones = load_geojson(&zones());
+    let mut det = Detector::new(
+        ZoneIndex::new(zones.zones),
+        RulesConfig::default(),
+        load_registry(REGISTRY).value,
+        load_watchlist(WATCHLIST).value,
+    );
+    let edit_at = T0 + 20 * MIN;
+    let mut updates = Vec::new();
+    let mut edited = false;
+    for o in &observations {
+        if !edited && o.event_time_ms >= edit_at {
+            // The administrator removes the dock and draws a no-berthing zone mid-river.
+            let nb = rect("nb-new", "no_berthing", 1400.0, -100.0, 1600.0, 100.0, "");
+            let before = updates.len();
+            det.replace_zones(zones_edited("dock-unlic", Some(nb)), &mut updates);
+            let ended: Vec<&AlertUpdate> = updates[before..].iter().collect();
+            assert_eq!(ended.len(), 1, "the dock's open alert ends: {ended:?}");
+            match ended[0] {
+                AlertUpdate::Ended { kind, evidence, .. } => {
+                    assert_eq!(*kind, AlertKind::UnlicensedDockActivity);
+                    assert_eq!(
+                        evidence.as_ref().map(|e| e["ended_because"].clone()),
+                        Some(serde_json::json!("zone removed"))
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+            edited = true;
+        }
+        det.observe(o, &mut updates);
+    }
+    let opened: Vec<&Alert> = updates
+        .iter()
+        .filter_map(|u| match u {
+            AlertUpdate::Opened(a) => Some(a),
+            AlertUpdate::Ended { .. } => None,
+        })
+        .collect();
+    let dock: Vec<_> = opened
+        .iter()
+        .filter(|a| a.kind == AlertKind::UnlicensedDockActivity)
+        .collect();
+    assert_eq!(dock.len(), 1, "fired once before the edit, never again");
+    assert!(dock[0].started_at_ms < edit_at);
+    let berthing: Vec<_> = opened
+        .iter()
+        .filter(|a| a.kind == AlertKind::IllegalBerthing)
+        .collect();
+    assert_eq!(berthing.len(), 1, "{opened:?}");
+    assert_eq!(berthing[0].mmsi, 413000010);
+    assert_eq!(berthing[0].zone_id.as_deref(), Some("nb-new"));
+    // The five minutes count from the edit, when the zone came to be; the episode started
+    // when the stop did.
+    let b = berthing[0];
+    assert!(b.detected_at_ms >= edit_at + 5 * MIN);
+    assert!(b.detected_at_ms < edit_at + 7 * MIN);
+    assert_eq!(b.started_at_ms, T0);
 }

@@ -201,6 +201,48 @@ impl Ctx<'_> {
 }
 
 impl RuleVessel {
+    /// Follows a zone set change: `remap` gives a zone's index in the new set, `None` when
+    /// it is gone.
+    fn remap_zones(
+        &mut self,
+        remap: &impl Fn(ZoneIdx) -> Option<ZoneIdx>,
+        mmsi: u32,
+        t: i64,
+        out: &mut Vec<AlertUpdate>,
+    ) {
+        let mut kept = Vec::with_capacity(self.open.len());
+        for mut o in self.open.drain(..) {
+            match o.zone.map(remap) {
+                None => kept.push(o),
+                Some(Some(z)) => {
+                    o.zone = Some(z);
+                    kept.push(o);
+                }
+                Some(None) => out.push(AlertUpdate::Ended {
+                    id: o.id,
+                    kind: o.kind,
+                    mmsi,
+                    ended_at_ms: t,
+                    evidence: Some(json!({"ended_because": "zone removed"})),
+                }),
+            }
+        }
+        self.open = kept;
+        if let Some(m) = &mut self.stop {
+            m.fired.retain_mut(|(_, zone)| match zone.map(remap) {
+                None => true,
+                Some(Some(z)) => {
+                    *zone = Some(z);
+                    true
+                }
+                Some(None) => false,
+            });
+        }
+        self.laden = self.laden.and_then(|l| l.remap(remap));
+        self.loading_draught = self.loading_draught.and_then(|(z, d)| Some((remap(z)?, d)));
+        self.speeding = self.speeding.and_then(|o| o.remap(remap));
+    }
+
     pub fn is_open(&self, kind: AlertKind, zone: Option<ZoneIdx>) -> bool {
         self.open.iter().any(|o| o.kind == kind && o.zone == zone)
     }
@@ -337,6 +379,40 @@ impl Detector {
 
     pub fn stats(&self) -> &DetectorStats {
         &self.stats
+    }
+
+    /// Swaps in a new zone set while running (an administrator edited the zones). Vessels
+    /// keep their tracks and every zone that still exists (same id) keeps its memberships,
+    /// dwell timers and open alerts. An alert open in a zone that is gone ends now (at the
+    /// engine's watermark), with the reason in its evidence; a laden state or speeding
+    /// run that belonged to a removed zone is forgotten.
+    pub fn replace_zones(&mut self, index: ZoneIndex, out: &mut Vec<AlertUpdate>) {
+        let old = self.engine.index().clone();
+        self.engine.replace_index(index);
+        let new = self.engine.index().clone();
+        let by_id: HashMap<&str, ZoneIdx> = new
+            .zones()
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
+            .collect();
+        let remap = |z: ZoneIdx| by_id.get(old.zone(z).id.as_str()).copied();
+        let t = self.engine.watermark().unwrap_or(0);
+        let mut mmsis: Vec<u32> = self.vessels.keys().copied().collect();
+        // Deterministic order for the alerts this ends.
+        mmsis.sort_unstable();
+        for mmsi in mmsis {
+            if let Some(rv) = self.vessels.get_mut(&mmsi) {
+                rv.remap_zones(&remap, mmsi, t, out);
+            }
+        }
+    }
+
+    /// Swaps in a new registry and watchlist while running; they apply from the next
+    /// report on.
+    pub fn replace_lists(&mut self, registry: Registry, watchlist: Watchlist) {
+        self.registry = registry;
+        self.watchlist = watchlist;
     }
 
     /// Takes one observation; appends the alert updates it causes, in order.

@@ -32,6 +32,15 @@ pub struct Laden {
     transport_judged: bool,
 }
 
+impl Laden {
+    pub(super) fn remap(self, remap: &impl Fn(ZoneIdx) -> Option<ZoneIdx>) -> Option<Laden> {
+        Some(Laden {
+            zone: remap(self.zone)?,
+            ..self
+        })
+    }
+}
+
 fn set_laden(ctx: &Ctx<'_>, rv: &mut RuleVessel, l: Laden, timers: &mut Timers) {
     rv.laden = Some(l);
     let hours = i64::from(ctx.cfg.muck_unaccounted_load.max_laden_hours);

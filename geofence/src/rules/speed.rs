@@ -19,6 +19,15 @@ pub struct Over {
     max_kn: f64,
 }
 
+impl Over {
+    pub(super) fn remap(self, remap: &impl Fn(ZoneIdx) -> Option<ZoneIdx>) -> Option<Over> {
+        Some(Over {
+            zone: remap(self.zone)?,
+            ..self
+        })
+    }
+}
+
 pub(super) fn on_fix(ctx: &Ctx<'_>, rv: &mut RuleVessel, f: &Fix, out: &mut Vec<AlertUpdate>) {
     let rule = &ctx.cfg.speeding;
     if !rule.enabled {
