@@ -4,12 +4,13 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use data::{Action, AlertFilter, Status, Store};
+use data::{Action, AlertFilter, Status, Store, TrackPoint};
 use geofence::alert::{AlertKind, Severity, rfc3339};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Authed, OFFICERS, SUPERVISORS};
+use crate::vessels::track_geojson;
 use crate::{ApiError, AppState, now_ms};
 
 #[derive(Debug, Deserialize, Default)]
@@ -36,7 +37,7 @@ fn bad_filter(field: &str, value: &str) -> ApiError {
 }
 
 /// RFC 3339, or ms since the UNIX epoch.
-fn time_param(field: &str, v: &str) -> Result<i64, ApiError> {
+pub(crate) fn time_param(field: &str, v: &str) -> Result<i64, ApiError> {
     v.parse::<i64>()
         .ok()
         .or_else(|| {
@@ -71,7 +72,17 @@ fn filter(q: &AlertQuery) -> Result<AlertFilter, ApiError> {
             .as_deref()
             .map(|s| severity(s).ok_or_else(|| bad_filter("severity", s)))
             .transpose()?,
-        zone_id: q.zone_id.clone(),
+        zone_id: q
+            .zone_id
+            .as_deref()
+            .map(|z| {
+                if z.contains('\0') || z.len() > 128 {
+                    Err(bad_filter("zone_id", z))
+                } else {
+                    Ok(z.to_string())
+                }
+            })
+            .transpose()?,
         mmsi: q
             .mmsi
             .as_deref()
@@ -167,6 +178,7 @@ pub(crate) async fn detail(
     let events = st.store.alert_events(&id).await?;
     let mut v = alert_json(&a);
     if let Value::Object(m) = &mut v {
+        m.insert("track".into(), evidence_track(&a));
         m.insert(
             "history".into(),
             events
@@ -179,6 +191,29 @@ pub(crate) async fn detail(
         );
     }
     Ok(Json(v))
+}
+
+/// The track segment in an alert's evidence, as GeoJSON.
+fn evidence_track(a: &data::StoredAlert) -> Value {
+    let points: Vec<TrackPoint> = a.alert.evidence["track"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| {
+            Some(TrackPoint {
+                mmsi: a.alert.mmsi,
+                at_ms: chrono::DateTime::parse_from_rfc3339(p["t"].as_str()?)
+                    .ok()?
+                    .timestamp_millis(),
+                lon: p["lon"].as_f64()?,
+                lat: p["lat"].as_f64()?,
+                sog_kn: p["sog"].as_f64(),
+                cog_deg: None,
+            })
+        })
+        .collect();
+    track_geojson(a.alert.mmsi, &points)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -207,6 +242,9 @@ pub(crate) async fn act(
         }
     }
     let note = body.map(|Json(b)| b.note).unwrap_or_default();
+    if note.contains('\0') {
+        return Err(ApiError::invalid("bad_request", "note: no NUL characters"));
+    }
     if note.len() > 4000 {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

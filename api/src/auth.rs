@@ -30,6 +30,9 @@ pub(crate) const OFFICERS: [&str; 3] = ["officer", "supervisor", "admin"];
 /// Who may confirm, dismiss, refer and close.
 pub(crate) const SUPERVISORS: [&str; 2] = ["supervisor", "admin"];
 
+/// Who may change zones, the registry, the watchlist and accounts.
+pub(crate) const ADMINS: [&str; 1] = ["admin"];
+
 /// The console's session cookie: the same token as the bearer one.
 pub const SESSION_COOKIE: &str = "rw_session";
 
@@ -58,6 +61,15 @@ pub fn random_hex(n: usize) -> String {
     let mut raw = vec![0u8; n];
     OsRng.fill_bytes(&mut raw);
     raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 fn digest(token: &str) -> String {
@@ -217,11 +229,11 @@ pub(crate) async fn login(
             e.body_text(),
         )
     })?;
-    if l.username.len() > 128 || l.password.len() > 1024 {
+    if l.username.len() > 128 || l.password.len() > 1024 || l.username.contains('\0') {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "bad_request",
-            "username: at most 128 bytes; password: at most 1024",
+            "username: at most 128 bytes, no NUL; password: at most 1024 bytes",
         ));
     }
     let now = now_ms();

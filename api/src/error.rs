@@ -12,6 +12,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Per-item problems (which feature, row or field, and why).
+    details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -24,13 +26,35 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            details: None,
         }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn with_details(mut self, details: serde_json::Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    /// 422 with a stable code.
+    pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if let Some(d) = self.details {
+            body["error"]["details"] = d;
+        }
         (self.status, Json(body)).into_response()
     }
 }
@@ -49,6 +73,12 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{what} already exists"),
             ),
+            // PostgreSQL refuses NUL in text (22021): the input's fault, not the store's.
+            StoreError::Db(sqlx_error) if is_bad_text(&sqlx_error) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_text",
+                "text may not contain NUL characters",
+            ),
             other => {
                 tracing::error!("store: {other}");
                 ApiError::new(
@@ -59,4 +89,10 @@ impl From<StoreError> for ApiError {
             }
         }
     }
+}
+
+fn is_bad_text(e: &data::DbError) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "22021")
 }

@@ -1,41 +1,72 @@
 //! The officers' HTTP API (axum): `/api/v1`, JSON, every route authenticated and
 //! authorised by role unless deliberately public (`/healthz`, `/readyz`, sign-in, the
-//! OpenAPI document). The only crate that touches axum. Errors are
-//! `{"error": {"code", "message"}}` with stable codes ([`error`]).
+//! OpenAPI document; `/metrics` unless a metrics token is set). The only crate that
+//! touches axum. Errors are `{"error": {"code", "message", "details"?}}` with stable codes
+//! ([`error`]).
 //!
 //! Modules follow the routes: [`auth`] (passwords, tokens, the session cookie, who may do
 //! what, sign-in and its rate limit), [`alerts`] (the list, detail, life-cycle actions),
-//! [`stream`] (the live SSE feed).
+//! [`stream`] (the live SSE feed), [`vessels`], [`zones`], [`lists`] (registry and
+//! watchlist), [`reports`] (statistics), [`node`] (the engine and receivers behind the
+//! API: health, metrics, readiness), [`openapi`] (the document, from the route table).
 
 pub mod alerts;
 pub mod auth;
 pub mod error;
+pub mod lists;
+pub mod node;
+pub mod openapi;
+pub mod reports;
 pub mod stream;
+pub mod vessels;
+pub mod zones;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
-use data::SqlStore;
+use axum::{Extension, Json, Router};
+use data::{Catalog, SqlStore};
+use serde_json::Value;
 
 pub use auth::{ROLES, hash_password, random_hex};
 pub use error::ApiError;
+pub use node::{NoEngine, Node, NodeFuture};
 
 /// Request bodies larger than this are refused (413).
 const BODY_LIMIT: usize = 64 * 1024;
+/// Imports (zones, registry, watchlist) may be larger.
+const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Arc<SqlStore>,
+    pub node: Arc<dyn Node>,
+    /// When set, `/metrics` wants `Authorization: Bearer` this.
+    pub metrics_token: Option<String>,
     login_limiter: Arc<auth::LoginLimiter>,
 }
 
 impl AppState {
+    /// The API over a store, with no engine behind it.
     pub fn new(store: Arc<SqlStore>) -> AppState {
         AppState {
             store,
+            node: Arc::new(NoEngine),
+            metrics_token: None,
             login_limiter: Arc::default(),
+        }
+    }
+
+    pub fn with_node(self, node: Arc<dyn Node>) -> AppState {
+        AppState { node, ..self }
+    }
+
+    pub fn with_metrics_token(self, token: Option<String>) -> AppState {
+        AppState {
+            metrics_token: token,
+            ..self
         }
     }
 }
@@ -55,19 +86,72 @@ pub async fn serve(
     .await
 }
 
-/// The API's routes over a store.
+/// The registry's or the watchlist's routes.
+fn list_routes(c: Catalog) -> Router<AppState> {
+    Router::new()
+        .route("/", get(lists::list).post(lists::create))
+        .route(
+            "/import",
+            post(lists::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route(
+            "/{id}",
+            get(lists::get).put(lists::put).delete(lists::delete),
+        )
+        .layer(Extension(c))
+}
+
+/// The API's routes over a store (documented in [`openapi::ROUTES`]).
 pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::serve))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/stream", get(stream::alerts))
+        .route("/alerts/{id}", get(alerts::detail))
+        .route("/alerts/{id}/{action}", post(alerts::act))
+        .route("/vessels", get(vessels::search))
+        .route("/vessels/{mmsi}", get(vessels::get))
+        .route("/vessels/{mmsi}/track", get(vessels::track))
+        .route(
+            "/zones",
+            get(zones::list)
+                .post(zones::import)
+                .layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route(
+            "/zones/{id}",
+            get(zones::get).put(zones::put).delete(zones::delete),
+        )
+        .nest("/registry", list_routes(Catalog::Registry))
+        .nest("/watchlist", list_routes(Catalog::Watchlist))
+        .route("/receivers", get(node::receivers))
+        .route("/stats", get(reports::stats));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/auth/me", get(auth::me))
-        .route("/api/v1/alerts", get(alerts::list))
-        .route("/api/v1/alerts/stream", get(stream::alerts))
-        .route("/api/v1/alerts/{id}", get(alerts::detail))
-        .route("/api/v1/alerts/{id}/{action}", post(alerts::act))
+        .route("/readyz", get(node::readyz))
+        .route("/metrics", get(node::metrics))
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// A JSON body, or 422 (bad JSON) / 413 (too large) with a stable code.
+pub(crate) fn json_body(
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Value, ApiError> {
+    match body {
+        Ok(Json(v)) => Ok(v),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            e.body_text(),
+        )),
+        Err(e) => Err(ApiError::invalid("bad_request", e.body_text())),
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {

@@ -114,6 +114,7 @@ async fn spawn_app(backend: Backend) -> Option<App> {
         ("officer.li", "officer"),
         ("supervisor.wang", "supervisor"),
         ("agency.env", "agency"),
+        ("admin.zhao", "admin"),
     ] {
         store.create_user(name, role, &hash, 0).await.expect("user");
     }
@@ -137,7 +138,10 @@ async fn spawn_app(backend: Backend) -> Option<App> {
             ended_at_ms: None,
             detected_at_ms: started,
             position: (120.3, 30.5),
-            evidence: json!({"n": n}),
+            evidence: json!({"n": n, "track": [
+                {"t": "2026-11-20T00:00:00Z", "lon": 120.29, "lat": 30.5, "sog": 5.5},
+                {"t": "2026-11-20T00:01:00Z", "lon": 120.3, "lat": 30.5, "sog": 0.2},
+            ]}),
         };
         store.save_alert(&a).await.expect("alert");
         ids.push(a.id);
@@ -163,6 +167,11 @@ on_both!(
     the_life_cycle_by_role_with_history,
     the_stream_sends_every_change_and_resumes,
     sessions_sign_out_and_a_brute_force_is_stopped,
+    every_route_is_documented_authenticated_and_authorised,
+    zones_crud_and_import_one_bad_zone_blocks_nothing,
+    registry_and_watchlist_crud_and_csv,
+    vessels_tracks_stats_and_alert_tracks,
+    readiness_and_metrics,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -299,6 +308,8 @@ async fn officers_list_filter_and_page_alerts(app: App) {
         "?since=yesterday",
         "?limit=0",
         "?cursor=x",
+        "?zone_id=%00",
+        "?bbox=1,2,3",
     ] {
         let (s, v) = list(q).await;
         assert_eq!(
@@ -545,4 +556,557 @@ async fn sessions_sign_out_and_a_brute_force_is_stopped(app: App) {
         app.login("officer.li", "correct horse").await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+/// A path from the document with its parameters filled in.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "x1").replace("{mmsi}", "413000001")
+}
+
+fn request(app: &App, method: &str, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+    let url = format!("{}{}", app.base, concrete(path));
+    let r = match method {
+        "get" => app.http.get(url),
+        "post" => app.http.post(url),
+        "put" => app.http.put(url),
+        "delete" => app.http.delete(url),
+        other => panic!("method {other}"),
+    };
+    let r = r.header("content-type", "application/json").body("{}");
+    match token {
+        Some(t) => r.bearer_auth(t),
+        None => r,
+    }
+}
+
+async fn every_route_is_documented_authenticated_and_authorised(app: App) {
+    let r = app
+        .get("/api/v1/openapi.json", None)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 25, "{} paths", paths.len());
+    let tokens = [
+        ("agency", app.token("agency.env").await),
+        ("officer", app.token("officer.li").await),
+        ("supervisor", app.token("supervisor.wang").await),
+    ];
+    let below = |access: &str| match access {
+        "officer" => Some(&tokens[0]),
+        "supervisor" => Some(&tokens[1]),
+        "admin" => Some(&tokens[2]),
+        _ => None,
+    };
+    let mut checked = 0;
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().expect("operations") {
+            let access = op["x-access"].as_str().expect("x-access");
+            if path == "/api/v1/auth/logout" {
+                continue; // checked in sessions_sign_out_…; a call here would sign out
+            }
+            let r = request(&app, method, path, None)
+                .send()
+                .await
+                .expect("request");
+            match access {
+                "public" | "metrics" => assert_ne!(
+                    r.status(),
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} is public"
+                ),
+                _ => {
+                    assert_eq!(
+                        code(r).await,
+                        (StatusCode::UNAUTHORIZED, "unauthenticated".into()),
+                        "{method} {path} without credentials"
+                    );
+                    if let Some((role, token)) = below(access) {
+                        let r = request(&app, method, path, Some(token))
+                            .send()
+                            .await
+                            .expect("request");
+                        assert_eq!(
+                            code(r).await,
+                            (StatusCode::FORBIDDEN, "forbidden".into()),
+                            "{method} {path} as {role}"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 30, "{checked} routes checked");
+    // An undocumented route is a 404 with the stable shape.
+    let r = app
+        .get("/api/v1/nothing-here", None)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(code(r).await, (StatusCode::NOT_FOUND, "not_found".into()));
+}
+
+fn square(id: &str, kind: &str, lon: f64, lat: f64) -> Value {
+    let d = 0.001;
+    json!({"type": "Feature", "id": id, "properties": {"kind": kind, "name": format!("{id} 码头")},
+           "geometry": {"type": "Polygon", "coordinates": [[
+               [lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]}})
+}
+
+async fn zones_crud_and_import_one_bad_zone_blocks_nothing(app: App) {
+    let admin = app.token("admin.zhao").await;
+    let officer = app.token("officer.li").await;
+    let put = |id: &str, body: Value, token: &str| {
+        let req = app
+            .http
+            .put(format!("{}/api/v1/zones/{id}", app.base))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let r = req.send().await.expect("request");
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let dock = square("dock-x", "dock", 120.30, 30.50);
+    let (s, v) = put("dock-x", dock.clone(), &admin).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["engine"]["running"], false);
+    let (s, _) = put("dock-x", dock.clone(), &admin).await;
+    assert_eq!(s, StatusCode::OK, "replaced");
+    let (s, v) = put("dock-x", dock.clone(), &officer).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    // Bad zones are refused with the loader's reason.
+    let mut bowtie = square("bow", "no_berthing", 120.3, 30.5);
+    bowtie["geometry"]["coordinates"] = json!([[
+        [120.3, 30.5],
+        [120.31, 30.51],
+        [120.31, 30.5],
+        [120.3, 30.51],
+        [120.3, 30.5]
+    ]]);
+    let (s, v) = put("bow", bowtie, &admin).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_zone"))
+    );
+    let reason = v["error"]["details"][0]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("self-intersect") || reason.contains("invalid"),
+        "{reason}"
+    );
+    let mut odd = square("odd", "casino", 120.3, 30.5);
+    let (s, v) = put("odd", odd.clone(), &admin).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["error"]["details"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("casino"),
+        "{v}"
+    );
+    odd["id"] = json!("other");
+    let (s, _) = put("odd", odd, &admin).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "path and feature ids differ"
+    );
+    let (s, v) = put("..%2F..%2Fetc%2Fpasswd", dock.clone(), &admin).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_id"))
+    );
+    // An import: the good ones are stored, every bad one reported.
+    let collection = json!({"type": "FeatureCollection", "features": [
+        square("nb-1", "no_berthing", 120.31, 30.5),
+        square("anch-1", "anchorage", 120.32, 30.5),
+        {"type": "Feature", "properties": {"kind": "dock"}, "geometry": null},
+    ]});
+    let r = app
+        .post("/api/v1/zones", &admin)
+        .json(&collection)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["imported"], 2);
+    assert_eq!(v["rejected"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["rejected"][0]["reason"], "missing id");
+    let r = app
+        .get("/api/v1/zones", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    let ids: Vec<&str> = v["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["anch-1", "dock-x", "nb-1"]);
+    let r = app
+        .get("/api/v1/zones/dock-x", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["properties"]["name"], "dock-x 码头");
+    // Delete; what is gone is 404, and so is a traversal attempt.
+    let r = app
+        .http
+        .delete(format!("{}/api/v1/zones/dock-x", app.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    for path in [
+        "/api/v1/zones/dock-x",
+        "/api/v1/zones/..%2F..%2Fetc%2Fpasswd",
+        "/api/v1/zones/%00",
+    ] {
+        let r = app.get(path, Some(&officer)).send().await.expect("request");
+        assert_eq!(
+            code(r).await,
+            (StatusCode::NOT_FOUND, "not_found".into()),
+            "{path}"
+        );
+    }
+    // A whole collection replaced.
+    let r = app
+        .post("/api/v1/zones?replace=true", &admin)
+        .json(&square("only", "dock", 120.4, 30.6))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .get("/api/v1/zones", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["features"].as_array().map(Vec::len), Some(1));
+}
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/demo");
+
+async fn registry_and_watchlist_crud_and_csv(app: App) {
+    let admin = app.token("admin.zhao").await;
+    let officer = app.token("officer.li").await;
+    let csv = std::fs::read_to_string(format!("{DEMO}/registry.csv")).expect("demo registry");
+    let rows = csv.lines().count() - 1;
+    let import = |path: &str, body: String| {
+        let req = app
+            .post(path, &admin)
+            .header("content-type", "text/csv")
+            .body(body);
+        async move {
+            let r = req.send().await.expect("request");
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, v) = import("/api/v1/registry/import", csv.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["imported"], rows);
+    // Exported as CSV: the same header and rows.
+    let r = app
+        .get("/api/v1/registry?format=csv", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let out = r.text().await.expect("text");
+    assert_eq!(out.lines().next(), csv.lines().next());
+    assert_eq!(out.lines().count(), rows + 1);
+    // One record by JSON, checked by the engine's rules.
+    let entry = json!({"name": "HUO 77", "callsign": "BQ77", "eni": "", "ship_class": "muck_carrier",
+        "muck_carrier": true, "max_draught_m": 3.1, "passenger_capacity": 0, "crew_capacity": 4,
+        "permits": ["muck_transport:2026-01-01..2026-12-31"], "owner": "X"});
+    let r = app
+        .http
+        .put(format!("{}/api/v1/registry/413000077", app.base))
+        .bearer_auth(&admin)
+        .json(&entry)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut bad = entry.clone();
+    bad["max_draught_m"] = json!("deep");
+    let r = app
+        .http
+        .put(format!("{}/api/v1/registry/413000077", app.base))
+        .bearer_auth(&admin)
+        .json(&bad)
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["error"]["code"], "bad_record");
+    assert_eq!(v["error"]["details"][0]["field"], "max_draught_m");
+    bad["max_draught_m"] = json!(3.1);
+    bad["tonnage"] = json!(900);
+    let r = app
+        .http
+        .put(format!("{}/api/v1/registry/413000077", app.base))
+        .bearer_auth(&admin)
+        .json(&bad)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_record".into())
+    );
+    let r = app
+        .get("/api/v1/registry/413000077", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (v["name"].as_str(), v["permits"].as_str()),
+        (
+            Some("HUO 77"),
+            Some("muck_transport:2026-01-01..2026-12-31")
+        )
+    );
+    // A registry import with bad rows: the good rows load, each bad one is named.
+    let (s, v) = import(
+        "/api/v1/registry/import",
+        "mmsi,name,callsign,eni,ship_class,muck_carrier,max_draught_m,passenger_capacity,crew_capacity,permits,owner\n\
+         413000088,GOOD,,,cargo,false,2.0,0,3,,Y\n\
+         41300,SHORT,,,cargo,false,2.0,0,3,,Y\n\
+         413000089,BAD DATE,,,cargo,false,2.0,0,3,muck_transport:2026-13-01..2026-12-31,Y\n"
+            .to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["imported"], 1);
+    let lines: Vec<u64> = v["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .filter_map(|e| e["line"].as_u64())
+        .collect();
+    assert_eq!(lines, [3, 4]);
+    // The watchlist: add, read, export, import, delete.
+    let r = app
+        .post("/api/v1/watchlist", &admin)
+        .json(&json!({"mmsi": 413000077, "reason": "偷倒渣土", "zones": ["dump-01"], "until": "2026-12-31"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.expect("json");
+    let id = v["id"].as_str().expect("id").to_string();
+    let r = app
+        .get(&format!("/api/v1/watchlist/{id}"), Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (v["reason"].as_str(), v["zones"].as_str()),
+        (Some("偷倒渣土"), Some("dump-01"))
+    );
+    let r = app
+        .post("/api/v1/watchlist", &admin)
+        .json(&json!({"mmsi": "12", "reason": "x"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_record".into())
+    );
+    let wl = std::fs::read_to_string(format!("{DEMO}/watchlist.csv")).expect("demo watchlist");
+    let (s, v) = import("/api/v1/watchlist/import", wl.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["imported"], wl.lines().count() - 1);
+    let r = app
+        .get("/api/v1/watchlist", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        v["watchlist"].as_array().map(Vec::len),
+        Some(wl.lines().count() - 1),
+        "the import replaced the list"
+    );
+    let first = v["watchlist"][0]["id"].as_str().expect("id").to_string();
+    let r = app
+        .http
+        .delete(format!("{}/api/v1/watchlist/{first}", app.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let (s, v) = import("/api/v1/watchlist/import", "name,colour\nx,y\n".into()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_csv"))
+    );
+}
+
+async fn vessels_tracks_stats_and_alert_tracks(app: App) {
+    let officer = app.token("officer.li").await;
+    let t0 = 1_795_132_800_000i64;
+    let state = data::VesselState {
+        mmsi: 413_000_001,
+        name: Some("ZHE HUO 1".into()),
+        last_heard_ms: t0 + 120_000,
+        state: json!({"name": "ZHE HUO 1", "position": [120.3, 30.5], "sog": 4.2}),
+    };
+    let points: Vec<data::TrackPoint> = (0..5)
+        .map(|k| data::TrackPoint {
+            mmsi: 413_000_001,
+            at_ms: t0 + k * 30_000,
+            lon: 120.3 + k as f64 * 1e-4,
+            lat: 30.5,
+            sog_kn: Some(4.2),
+            cog_deg: Some(90.0),
+        })
+        .collect();
+    app.store
+        .save_vessels(&[state], &points)
+        .await
+        .expect("save");
+    let get = |path: String| {
+        let req = app.get(&path, Some(&officer));
+        async move {
+            let r = req.send().await.expect("request");
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, v) = get("/api/v1/vessels?q=huo".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["vessels"][0]["mmsi"], 413_000_001);
+    let (_, v) = get("/api/v1/vessels?q=%25".into()).await;
+    assert_eq!(
+        v["vessels"].as_array().map(Vec::len),
+        Some(0),
+        "% is literal"
+    );
+    let (s, v) = get("/api/v1/vessels/413000001".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (v["name"].as_str(), v["sog"].as_f64()),
+        (Some("ZHE HUO 1"), Some(4.2))
+    );
+    assert_eq!(v["last_heard"], "2026-11-20T00:02:00Z");
+    let (s, v) = get("/api/v1/vessels/413000001/track".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["type"], "FeatureCollection");
+    assert_eq!(v["features"][0]["geometry"]["type"], "LineString");
+    assert_eq!(
+        v["features"][0]["geometry"]["coordinates"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(v["features"].as_array().map(Vec::len), Some(6));
+    let (_, v) = get(
+        "/api/v1/vessels/413000001/track?since=2026-11-20T00:01:00Z&until=2026-11-20T00:02:00Z"
+            .into(),
+    )
+    .await;
+    assert_eq!(
+        v["features"].as_array().map(Vec::len),
+        Some(3),
+        "two points and their line"
+    );
+    for path in [
+        "/api/v1/vessels/413999999",
+        "/api/v1/vessels/abc",
+        "/api/v1/vessels/..%2F1/track",
+    ] {
+        let (s, v) = get(path.into()).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{path}"
+        );
+    }
+    let (s, _) = get("/api/v1/vessels?q=%00".into()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = get("/api/v1/vessels/413000001/track?since=noon".into()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Statistics over the twelve alerts.
+    let (s, v) =
+        get("/api/v1/stats?since=2026-11-20T00:00:00Z&until=2026-11-21T00:00:00Z".into()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["total"], 12);
+    assert_eq!(v["by_kind"]["ais_gap"], 6);
+    assert_eq!(v["by_zone"]["dock-unlic-01"], 6);
+    assert_eq!(v["by_day"]["2026-11-20"], 12);
+    assert_eq!(v["by_status"]["new"], 12);
+    // An alert's detail carries its track as GeoJSON.
+    let (_, v) = get(format!("/api/v1/alerts/{}", app.ids[0])).await;
+    assert_eq!(
+        v["track"]["features"][0]["geometry"]["coordinates"],
+        json!([[120.29, 30.5], [120.3, 30.5]])
+    );
+}
+
+async fn readiness_and_metrics(app: App) {
+    let r = app.get("/readyz", None).send().await.expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app.get("/metrics", None).send().await.expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.text()
+            .await
+            .expect("text")
+            .contains("riverwatch_store_up 1")
+    );
+    // With a metrics token, /metrics wants it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = AppState::new(app.store.clone()).with_metrics_token(Some("m3trics".into()));
+    tokio::spawn(api::serve(listener, state, std::future::pending()));
+    let url = format!("http://{addr}/metrics");
+    let r = app.http.get(&url).send().await.expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .http
+        .get(&url)
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .http
+        .get(&url)
+        .bearer_auth("m3trics")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
 }

@@ -27,6 +27,11 @@ impl Catalog {
         }
     }
 
+    /// Its name in the API and in exports.
+    pub fn name(self) -> &'static str {
+        self.table()
+    }
+
     /// The singular, for messages and the audit log.
     pub fn item(self) -> &'static str {
         match self {

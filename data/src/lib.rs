@@ -19,6 +19,8 @@ use serde::Serialize;
 
 pub use catalog::{Catalog, Record};
 pub use sql::{Backend, SqlStore, fresh_postgres_database};
+/// The database driver's error, for callers that classify it.
+pub use sqlx::Error as DbError;
 pub use vessels::{AlertStats, TrackPoint, VesselState};
 
 /// Where an alert is in its life cycle.

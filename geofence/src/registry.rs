@@ -163,7 +163,7 @@ pub struct Loaded<T> {
     pub errors: Vec<RowError>,
 }
 
-const REGISTRY_COLUMNS: [&str; 11] = [
+pub const REGISTRY_COLUMNS: [&str; 11] = [
     "mmsi",
     "name",
     "callsign",
@@ -177,7 +177,7 @@ const REGISTRY_COLUMNS: [&str; 11] = [
     "owner",
 ];
 
-const WATCHLIST_COLUMNS: [&str; 4] = ["mmsi", "reason", "zones", "until"];
+pub const WATCHLIST_COLUMNS: [&str; 4] = ["mmsi", "reason", "zones", "until"];
 
 /// Reads `registry.csv` (DESIGN.md "Vessel registry").
 pub fn load_registry(text: &str) -> Loaded<Registry> {
