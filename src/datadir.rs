@@ -18,6 +18,34 @@ pub struct Settings {
     /// `[[receivers]]`: where sentences come from (`listen`, and `serve` later).
     #[serde(default)]
     pub receivers: Vec<ais::receiver::ReceiverConfig>,
+    /// `[store]`: what `serve` keeps and for how long.
+    #[serde(default)]
+    pub store: StoreSettings,
+}
+
+/// `[store]` in `riverwatch.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// A vessel's state and a track point are stored at most this often (event time).
+    pub track_step_s: u64,
+    /// Track points older than this (behind the newest event time) are deleted.
+    pub track_retention_days: u32,
+    /// The engine's state is saved this often, and on shutdown.
+    pub snapshot_every_s: u64,
+    /// When set, `/metrics` wants `Authorization: Bearer` this.
+    pub metrics_token: Option<String>,
+}
+
+impl Default for StoreSettings {
+    fn default() -> StoreSettings {
+        StoreSettings {
+            track_step_s: 30,
+            track_retention_days: 30,
+            snapshot_every_s: 60,
+            metrics_token: None,
+        }
+    }
 }
 
 /// The settings from `config`, else from `DIR/riverwatch.toml` when there is one, else

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod datadir;
 mod decode;
 mod listen;
+mod node;
 mod replay;
 mod serve;
 mod simulate;

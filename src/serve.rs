@@ -13,14 +13,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ais::receiver::{Batch, Dedup, spawn};
+use ais::receiver::{Batch, spawn};
 use anyhow::Context;
-use data::{SqlStore, Store};
-use geofence::alert::AlertUpdate;
+use data::{Catalog, SqlStore, Store};
+use geofence::alert::{AlertUpdate, rfc3339};
 use geofence::index::ZoneIndex;
 use geofence::rules::Detector;
 use tokio::sync::{mpsc, watch};
 
+use crate::node::{Control, EngineCounters, EngineLoop, EngineNode, ToStore};
 use crate::{datadir, listen};
 
 #[derive(Debug)]
@@ -79,17 +80,12 @@ pub type Ready = Box<dyn FnOnce(&[Option<SocketAddr>], Option<SocketAddr>) + Sen
 pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let settings = datadir::load_settings(&opts.data, opts.config.as_deref())?;
     let receivers = listen::receiver_list(&settings, &opts.tcp_listen, &opts.connect, &opts.udp)?;
-    let set = datadir::load_data_dir(&opts.data)?;
-    let detector = Detector::new(
-        ZoneIndex::new(set.zones),
-        settings.rules.clone(),
-        set.registry,
-        set.watchlist,
-    );
     let rt = listen::runtime()?;
     let location = store_location(&opts.state_dir, opts.database.as_deref());
     let store = Arc::new(rt.block_on(open_store(&location))?);
     tracing::info!("store {}", shown(&location));
+    rt.block_on(seed(&store, &opts.data))?;
+    let detector = rt.block_on(detector_from_store(&store, &settings))?;
 
     let (tx, rx) = mpsc::channel::<Batch>(listen::QUEUE_BATCHES);
     let (stop_tx, stop) = watch::channel(false);
@@ -100,26 +96,23 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
             None => tracing::info!(receiver = %cfg.name, mode = ?cfg.mode, "started"),
         }
     }
-    // The engine thread hands alert updates to the store writer through a bounded channel.
-    let (alerts_tx, mut alerts_rx) = mpsc::channel::<AlertUpdate>(4096);
-    let engine = std::thread::spawn(move || engine_loop(rx, detector, alerts_tx));
-    let writer_store = store.clone();
-    let writer = rt.spawn(async move {
-        let mut stored = 0u64;
-        while let Some(u) = alerts_rx.recv().await {
-            let r = match &u {
-                AlertUpdate::Opened(a) => writer_store.save_alert(a).await,
-                AlertUpdate::Ended {
-                    id, ended_at_ms, ..
-                } => writer_store.end_alert(id, *ended_at_ms).await,
-            };
-            match r {
-                Ok(()) => stored += 1,
-                Err(e) => tracing::error!("storing an alert update: {e}"),
-            }
-        }
-        stored
-    });
+    // The engine thread hands alert updates and vessel states to the store writer through
+    // a bounded channel, and takes the API's edits through another.
+    let (to_store, from_engine) = mpsc::channel::<ToStore>(4096);
+    let (control_tx, control) = mpsc::channel::<Control>(16);
+    let counters = Arc::new(EngineCounters::default());
+    let engine_loop = EngineLoop {
+        batches: rx,
+        control,
+        detector,
+        to_store,
+        counters: counters.clone(),
+        track_step_ms: settings.store.track_step_s as i64 * 1000,
+    };
+    let handle = rt.handle().clone();
+    let engine = std::thread::spawn(move || engine_loop.run(handle));
+    let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
+    let writer = rt.spawn(store_writer(store.clone(), from_engine, retention_ms));
 
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(&opts.listen))
@@ -129,7 +122,19 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         tracing::info!("api listening on {a}");
     }
     let (api_stop_tx, mut api_stop) = watch::channel(false);
-    let state = api::AppState::new(store.clone());
+    let node = EngineNode {
+        store: store.clone(),
+        control: control_tx,
+        receivers: receivers
+            .iter()
+            .cloned()
+            .zip(running.stats.iter().cloned())
+            .collect(),
+        counters,
+    };
+    let state = api::AppState::new(store.clone())
+        .with_node(Arc::new(node))
+        .with_metrics_token(settings.store.metrics_token.clone());
     let server = rt.spawn(async move {
         let stopped = async move {
             let _ = api_stop.changed().await;
@@ -161,30 +166,111 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn engine_loop(
-    mut rx: mpsc::Receiver<Batch>,
-    mut detector: Detector,
-    alerts: mpsc::Sender<AlertUpdate>,
-) -> u64 {
-    let mut dedup = Dedup::default();
-    let mut updates = Vec::new();
-    let mut seen = 0u64;
-    while let Some(batch) = rx.blocking_recv() {
-        for i in batch {
-            seen += 1;
-            let o = &i.observation;
-            if dedup.admit(i.key, o.event_time_ms, o.station.as_deref()) {
-                detector.observe(o, &mut updates);
-            }
+/// On first start, the store takes the data directory's zones, registry and watchlist;
+/// from then on they are edited through the API and the directory is not read again.
+async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
+    if let Some(when) = store.meta("seeded").await? {
+        tracing::info!("zones, registry and watchlist from the store ({when})");
+        return Ok(());
+    }
+    let zones_path = dir.join("zones.geojson");
+    let text = std::fs::read_to_string(&zones_path)
+        .with_context(|| format!("cannot read {}", zones_path.display()))?;
+    let zones = api::zones::seed(store, &text, "seed").await?;
+    let mut counts = vec![format!("{zones} zones")];
+    for (c, file) in [
+        (Catalog::Registry, "registry.csv"),
+        (Catalog::Watchlist, "watchlist.csv"),
+    ] {
+        let path = dir.join(file);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let n = api::lists::seed(store, c, &text, "seed").await?;
+            counts.push(format!("{n} {} rows", c.name()));
         }
-        for u in updates.drain(..) {
-            // Waits when the store writer is behind: alerts are never dropped.
-            if alerts.blocking_send(u).is_err() {
-                return seen;
+    }
+    let note = format!("seeded from {} at {}", dir.display(), rfc3339(now_ms()));
+    store.set_meta("seeded", &note).await?;
+    tracing::info!("{note}: {}", counts.join(", "));
+    Ok(())
+}
+
+/// The detectors over the zones, registry and watchlist in the store.
+async fn detector_from_store(
+    store: &SqlStore,
+    settings: &datadir::Settings,
+) -> anyhow::Result<Detector> {
+    let zones = api::zones::zones_from_store(store).await?;
+    for e in &zones.errors {
+        tracing::warn!("stored zones: {e}");
+    }
+    let (registry, watchlist) = api::lists::lists_from_store(store).await?;
+    for e in registry.errors.iter().chain(&watchlist.errors) {
+        tracing::warn!("stored lists: {e}");
+    }
+    tracing::info!(
+        zones = zones.zones.len(),
+        registered = registry.value.len(),
+        watchlisted = watchlist.value.len(),
+        "engine loaded"
+    );
+    Ok(Detector::new(
+        ZoneIndex::new(zones.zones),
+        settings.rules.clone(),
+        registry.value,
+        watchlist.value,
+    ))
+}
+
+/// Writes what the engine hands over, in order; prunes old track points now and then.
+/// Returns how many alert updates it stored.
+async fn store_writer(
+    store: Arc<SqlStore>,
+    mut from_engine: mpsc::Receiver<ToStore>,
+    retention_ms: i64,
+) -> u64 {
+    let mut stored = 0u64;
+    let mut newest = i64::MIN;
+    let mut pruned_at = i64::MIN;
+    while let Some(item) = from_engine.recv().await {
+        match item {
+            ToStore::Alert(u) => {
+                let r = match &u {
+                    AlertUpdate::Opened(a) => store.save_alert(a).await,
+                    AlertUpdate::Ended {
+                        id, ended_at_ms, ..
+                    } => store.end_alert(id, *ended_at_ms).await,
+                };
+                match r {
+                    Ok(()) => stored += 1,
+                    Err(e) => tracing::error!("storing an alert update: {e}"),
+                }
+            }
+            ToStore::Vessels(states, points) => {
+                newest = points.iter().map(|p| p.at_ms).fold(newest, i64::max);
+                if let Err(e) = store.save_vessels(&states, &points).await {
+                    tracing::error!("storing vessel states: {e}");
+                }
+                // Retention runs on event time, once per simulated or real hour.
+                if newest > pruned_at + 3_600_000 {
+                    pruned_at = newest;
+                    match store.prune_track(newest - retention_ms).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!("{n} track points past retention deleted"),
+                        Err(e) => tracing::error!("pruning tracks: {e}"),
+                    }
+                }
             }
         }
     }
-    seen
+    stored
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// `riverwatch user add NAME --role ROLE --password-stdin`.

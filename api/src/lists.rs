@@ -252,7 +252,7 @@ pub(crate) async fn put(
         }
     }
     let (created, record) = store_one(&st, &who, c, &id, fields).await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(c).await;
     let mut v = record_json(&record);
     v["engine"] = engine_json(engine);
     let status = if created {
@@ -286,7 +286,7 @@ pub(crate) async fn create(
         ));
     }
     let (_, record) = store_one(&st, &who, c, &key, fields).await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(c).await;
     let mut v = record_json(&record);
     v["engine"] = engine_json(engine);
     Ok((StatusCode::CREATED, Json(v)))
@@ -302,7 +302,7 @@ pub(crate) async fn delete(
     st.store
         .delete_record(c, &id, &who.0.name, now_ms())
         .await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(c).await;
     Ok(Json(json!({"deleted": id, "engine": engine_json(engine)})))
 }
 
@@ -368,7 +368,7 @@ pub(crate) async fn import(
     st.store
         .import_records(c, &good, replace, &who.0.name, now_ms())
         .await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(c).await;
     Ok(Json(json!({
         "imported": good.len(),
         "rejected": errors.iter().map(row_error_json).collect::<Vec<_>>(),

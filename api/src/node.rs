@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use data::Catalog;
 use serde_json::{Value, json};
 
 use crate::auth::{Authed, OFFICERS};
@@ -18,9 +19,9 @@ pub type NodeFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The engine and receivers of the process serving the API.
 pub trait Node: Send + Sync + std::fmt::Debug {
-    /// Loads the zones, registry and watchlist from the store into the running engine, and
-    /// says what it took (counts, problems) or why it could not.
-    fn reload(&self) -> NodeFuture<'_, Result<Value, String>>;
+    /// Loads `what` (the zones, or the registry and watchlist) from the store into the
+    /// running engine, and says what it took (counts, problems) or why it could not.
+    fn reload(&self, what: Catalog) -> NodeFuture<'_, Result<Value, String>>;
     /// Each receiver's health.
     fn receivers(&self) -> Value;
     /// Prometheus text exposition of the receivers and the engine.
@@ -32,7 +33,7 @@ pub trait Node: Send + Sync + std::fmt::Debug {
 pub struct NoEngine;
 
 impl Node for NoEngine {
-    fn reload(&self) -> NodeFuture<'_, Result<Value, String>> {
+    fn reload(&self, _: Catalog) -> NodeFuture<'_, Result<Value, String>> {
         Box::pin(async { Ok(json!({"running": false})) })
     }
 

@@ -150,7 +150,7 @@ pub(crate) async fn put(
         .store
         .put_record(Catalog::Zones, &id, &f, &who.0.name, now_ms())
         .await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(Catalog::Zones).await;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -181,7 +181,7 @@ pub(crate) async fn delete(
     st.store
         .delete_record(Catalog::Zones, &id, &who.0.name, now_ms())
         .await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(Catalog::Zones).await;
     Ok(Json(json!({"deleted": id, "engine": engine_json(engine)})))
 }
 
@@ -232,7 +232,7 @@ pub(crate) async fn import(
     st.store
         .import_records(Catalog::Zones, &unique, replace, &who.0.name, now_ms())
         .await?;
-    let engine = st.node.reload().await;
+    let engine = st.node.reload(Catalog::Zones).await;
     Ok(Json(
         json!({"imported": unique.len(), "rejected": bad, "engine": engine_json(engine)}),
     ))

@@ -95,7 +95,7 @@ impl SqlStore {
         actor: &str,
         at_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let existed: Option<String> =
             sqlx::query_scalar(&format!("SELECT key FROM {} WHERE key = $1", c.table()))
                 .bind(key)
@@ -136,7 +136,7 @@ impl SqlStore {
         actor: &str,
         at_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(&format!("DELETE FROM {} WHERE key = $1", c.table()))
             .bind(key)
             .execute(&mut *tx)
@@ -159,7 +159,7 @@ impl SqlStore {
         actor: &str,
         at_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         if replace_all {
             sqlx::query(&format!("DELETE FROM {}", c.table()))
                 .execute(&mut *tx)

@@ -120,6 +120,18 @@ impl SqlStore {
         }
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`): a deferred one that reads first and then writes fails at once with
+    /// "database is locked" when another writer holds the lock, instead of waiting for it.
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -303,7 +315,7 @@ impl Store for SqlStore {
 
     async fn save_alert(&self, a: &Alert) -> Result<(), StoreError> {
         let _order = self.changes.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "INSERT INTO alerts (id, kind, severity, mmsi, vessel_name, zone_id, started_at, \
              ended_at, detected_at, lon, lat, evidence) \
@@ -342,7 +354,7 @@ impl Store for SqlStore {
 
     async fn end_alert(&self, id: &str, ended_at_ms: i64) -> Result<(), StoreError> {
         let _order = self.changes.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done =
             sqlx::query("UPDATE alerts SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
                 .bind(ended_at_ms)
@@ -436,7 +448,7 @@ impl Store for SqlStore {
         at_ms: i64,
     ) -> Result<StoredAlert, StoreError> {
         let _order = self.changes.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // The guarded UPDATE makes the step atomic on either backend: two officers acting
         // at once cannot both move the alert from the same status.
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM alerts WHERE id = $1")

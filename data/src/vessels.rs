@@ -72,7 +72,7 @@ impl SqlStore {
         states: &[VesselState],
         points: &[TrackPoint],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         for v in states {
             sqlx::query(
                 "INSERT INTO vessels (mmsi, name, last_heard, state) VALUES ($1, $2, $3, $4) \

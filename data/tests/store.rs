@@ -446,6 +446,27 @@ async fn catalog_and_vessels(store: &SqlStore, t: i64) {
         1
     );
 
+    // Writers at once wait for each other; none fails with "database is locked".
+    let tasks: Vec<_> = (0..16u32)
+        .map(|k| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                let key = format!("z{k}");
+                s.put_record(Catalog::Zones, &key, &json!({"k": k}), "admin", t)
+                    .await?;
+                let mut p = point(t + i64::from(k) * 1000 + 1, Some(1.0));
+                p.mmsi = 413_100_000 + k;
+                let mut v = state("X", t);
+                v.mmsi = p.mmsi;
+                s.save_vessels(&[v], &[p]).await?;
+                s.records(Catalog::Zones).await.map(|_| ())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("a concurrent write");
+    }
+
     // Statistics over the alerts stored above.
     let stats = store.alert_stats(0, i64::MAX).await.expect("stats");
     assert_eq!(stats.total, 30);
