@@ -231,3 +231,160 @@ fn demo_prints_a_login_and_alerts_arrive() {
     stop(child, &rx);
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// Kills the server if a test fails before stopping it, so no run is left hanging.
+struct Guard(Option<Child>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn login(http: &reqwest::blocking::Client, api: &str, user: &str, password: &str) -> String {
+    let v: Value = http
+        .post(format!("http://{api}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .and_then(|r| r.json())
+        .expect("login");
+    v["token"].as_str().expect("token").to_string()
+}
+
+fn add_user(state: &Path, name: &str, role: &str) {
+    let mut add = riverwatch()
+        .args([
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--state-dir",
+        ])
+        .arg(state)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"correct horse battery\n")
+        .expect("password");
+    assert!(add.wait().expect("exits").success());
+}
+
+/// Polls `f` (4 times a second, at most 30 s) until it gives a value.
+fn within_30s<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    for _ in 0..120 {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    None
+}
+
+#[test]
+fn a_zone_drawn_through_the_api_reaches_the_running_engine() {
+    use ais::feed::{Feed, Position};
+    let dir = std::env::temp_dir().join(format!("riverwatch-edit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("state");
+    add_user(&state, "zhao", "admin");
+    let (child, tower, api, rx) = serve(&state);
+    let mut guard = Guard(Some(child));
+    let http = reqwest::blocking::Client::new();
+    let token = login(&http, &api, "zhao", "correct horse battery");
+
+    // A tug lies still in the channel where no zone is drawn: 20 minutes, a report
+    // every 10 s, pushed in two halves.
+    let (lon, lat) = (120.4321, 30.5432);
+    let t0 = 1_795_132_800_000i64;
+    let mut feed = Feed::new("tower-9");
+    let mut half = |from: i64, to: i64| {
+        let mut t = from;
+        while t < to {
+            let j = ((t / 10_000) % 5) as f64 * 1e-6;
+            feed.class_a(t, 413_777_001, Position::new(lon + j, lat - j, 0.1, 0.0));
+            t += 10_000;
+        }
+        feed.take_lines().join("\r\n") + "\r\n"
+    };
+    let first = half(t0, t0 + 10 * 60_000);
+    let second = half(t0 + 10 * 60_000, t0 + 20 * 60_000);
+    let mut conn = TcpStream::connect(&tower).expect("tower connects");
+    conn.write_all(first.as_bytes()).expect("push");
+    let get = |path: &str| -> Value {
+        http.get(format!("http://{api}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or(Value::Null)
+    };
+    // The engine has taken the first half: the vessel is stored, stopped, and nothing fired.
+    let v = within_30s(|| {
+        let v = get("/api/v1/vessels/413777001");
+        (v["stopped_since"].is_string() && v["last_heard"].as_str() >= Some("2026-11-20T00:09:00Z"))
+            .then_some(v)
+    })
+    .expect("the vessel's state reaches the store");
+    assert_eq!(v["zones"].as_array().map(Vec::len), Some(0), "{v}");
+    let berthing = |kind: &str| get(&format!("/api/v1/alerts?kind={kind}"))["alerts"].clone();
+    assert_eq!(
+        berthing("illegal_berthing").as_array().map(Vec::len),
+        Some(0)
+    );
+
+    // An administrator draws a no-berthing zone around it.
+    let d = 0.002;
+    let zone = json!({"type": "Feature", "id": "nb-new", "properties": {"kind": "no_berthing", "name": "新禁停区"},
+        "geometry": {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d],
+            [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]]}});
+    let r = http
+        .put(format!("http://{api}/api/v1/zones/nb-new"))
+        .bearer_auth(&token)
+        .json(&zone)
+        .send()
+        .expect("put");
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let v: Value = r.json().expect("json");
+    assert_eq!(v["engine"]["running"], true, "{v}");
+
+    // The second half: the rule fires in the new zone, five minutes after it was drawn.
+    conn.write_all(second.as_bytes()).expect("push");
+    let alert = within_30s(|| {
+        let a = berthing("illegal_berthing");
+        a.as_array().and_then(|a| a.first().cloned())
+    })
+    .expect("illegal berthing in the new zone");
+    assert_eq!(alert["zone_id"], "nb-new");
+    assert_eq!(alert["mmsi"], 413_777_001);
+
+    // The vessel's track, the receivers' health and the metrics show the same traffic.
+    let track = get("/api/v1/vessels/413777001/track");
+    assert_eq!(track["features"][0]["geometry"]["type"], "LineString");
+    let receivers = get("/api/v1/receivers");
+    assert!(
+        receivers["receivers"][0]["lines"].as_u64() >= Some(100),
+        "{receivers}"
+    );
+    let metrics = http
+        .get(format!("http://{api}/metrics"))
+        .send()
+        .and_then(|r| r.text())
+        .expect("metrics");
+    assert!(
+        metrics.contains("riverwatch_engine_admitted_total 120"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("riverwatch_alerts_opened_total{kind=\"illegal_berthing\"} 1"));
+    drop(conn);
+    if let Some(child) = guard.0.take() {
+        stop(child, &rx);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
