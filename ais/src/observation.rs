@@ -6,6 +6,7 @@ use crate::message::{Application, Body, StaticDataReport};
 
 /// What one report says about one vessel at one moment (DESIGN.md "Data flow").
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Observation {
     pub mmsi: u32,
     /// Event time, ms since the UNIX epoch: the tag-block time, else the receive time.
@@ -28,6 +29,7 @@ pub struct Observation {
 
 /// Identity and dimensions; fields the message does not carry are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StaticData {
     pub name: Option<String>,
     pub callsign: Option<String>,
@@ -43,6 +45,7 @@ pub struct StaticData {
 
 /// Voyage data; `loaded` and `hazard` come from inland FI 10.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Voyage {
     pub draught_m: Option<f64>,
     pub destination: Option<String>,
@@ -52,6 +55,7 @@ pub struct Voyage {
 
 /// Persons on board (inland FI 55): crew + passengers + shipboard personnel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PersonsOnBoard {
     pub crew: Option<u8>,
     pub passengers: Option<u16>,

@@ -121,6 +121,22 @@ impl<const N: usize> fmt::Display for Text<N> {
     }
 }
 
+/// As a string (engine snapshots); a longer one is cut back to `N` bytes when read.
+#[cfg(feature = "serde")]
+impl<const N: usize> serde::Serialize for Text<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, const N: usize> serde::Deserialize<'de> for Text<N> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Text::truncated(&s))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,7 +119,7 @@ impl Default for Config {
 }
 
 /// Counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     pub observations: u64,
     pub fixes: u64,
@@ -155,6 +155,26 @@ pub enum Admit {
     Held,
     /// It confirms the held report: take that one first, then this one.
     WithHeld(Box<Observation>),
+}
+
+/// An engine's state as a snapshot writes it.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct EngineStateRef<'a> {
+    vessels: &'a crate::MmsiMap<Vessel>,
+    deadlines: &'a BinaryHeap<Reverse<(i64, u32)>>,
+    watermark: Option<i64>,
+    held: &'a Option<Box<Observation>>,
+    stats: &'a Stats,
+}
+
+/// An engine's state as a snapshot reads it back.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct EngineState {
+    vessels: crate::MmsiMap<Vessel>,
+    deadlines: BinaryHeap<Reverse<(i64, u32)>>,
+    watermark: Option<i64>,
+    held: Option<Box<Observation>>,
+    stats: Stats,
 }
 
 impl Engine {
@@ -201,6 +221,12 @@ impl Engine {
     /// dropped without an event.
     pub fn replace_index(&mut self, index: ZoneIndex) {
         let old = std::mem::replace(&mut self.index, Arc::new(index));
+        let old_ids: Vec<&str> = old.zones().iter().map(|z| z.id.as_str()).collect();
+        self.remap_zones(&old_ids);
+    }
+
+    /// Renumbers memberships held under the zone order `old_ids` to the current index.
+    fn remap_zones(&mut self, old_ids: &[&str]) {
         let by_id: HashMap<&str, ZoneIdx> = self
             .index
             .zones()
@@ -208,7 +234,12 @@ impl Engine {
             .enumerate()
             .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
             .collect();
-        let remap = |z: ZoneIdx| by_id.get(old.zone(z).id.as_str()).copied();
+        let remap = |z: ZoneIdx| {
+            old_ids
+                .get(z as usize)
+                .and_then(|id| by_id.get(id))
+                .copied()
+        };
         for v in self.vessels.values_mut() {
             // Indices change with the zone set: look up again.
             v.anchor_zones = None;
@@ -218,6 +249,27 @@ impl Engine {
             v.pending
                 .retain_mut(|p| remap(p.zone).map(|n| p.zone = n).is_some());
         }
+    }
+
+    /// The engine's state for a snapshot: everything but the zones and the settings.
+    pub(crate) fn state(&self) -> EngineStateRef<'_> {
+        EngineStateRef {
+            vessels: &self.vessels,
+            deadlines: &self.deadlines,
+            watermark: self.watermark,
+            held: &self.held,
+            stats: &self.stats,
+        }
+    }
+
+    /// Takes a snapshot's state; its zone indices were numbered in the order `old_ids`.
+    pub(crate) fn restore(&mut self, state: EngineState, old_ids: &[&str]) {
+        self.vessels = state.vessels;
+        self.deadlines = state.deadlines;
+        self.watermark = state.watermark;
+        self.held = state.held;
+        self.stats = state.stats;
+        self.remap_zones(old_ids);
     }
 
     /// Moves event time on to `t_ms`: reports gaps and evicts silent vessels.

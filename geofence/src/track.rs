@@ -22,7 +22,7 @@ pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// One position report.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     pub time_ms: i64,
     pub lon: f64,
@@ -43,7 +43,7 @@ impl Fix {
 }
 
 /// A zone the vessel is in.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Membership {
     pub zone: ZoneIdx,
     /// Event time of the first fix inside.
@@ -53,7 +53,7 @@ pub struct Membership {
 }
 
 /// A membership change seen on raw fixes but not yet confirmed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
     pub zone: ZoneIdx,
     /// true: the vessel seems to have entered; false: to have left.
@@ -98,7 +98,7 @@ pub struct Pending {
 /// let kinds: Vec<_> = events.iter().map(|e| (e.kind.name(), e.time_ms)).collect();
 /// assert_eq!(kinds, [("stop_start", 0), ("stop_end", 90_000)]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum StopState {
     Moving {
         /// A run of fixes that may become a stop.
@@ -136,7 +136,7 @@ impl StopState {
 
 /// Consecutive fixes that may be a stop: slow ones (by SOG) or ones that stay in a small
 /// box (for senders without SOG).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub start_ms: i64,
     pub start_pos: (f64, f64),
@@ -150,7 +150,7 @@ pub struct Run {
 }
 
 /// Identity, dimensions and voyage data, as last reported.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Statics {
     pub name: Text<20>,
     pub callsign: Text<7>,
@@ -196,7 +196,7 @@ impl Statics {
 }
 
 /// Everything the engine knows about one vessel.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Vessel {
     pub mmsi: u32,
     /// Event time of the last message of any kind.
@@ -214,11 +214,13 @@ pub struct Vessel {
     pub statics: Option<Box<Statics>>,
     pub history: History,
     /// The zones found at a stopped vessel's anchor, while the anchor stays put.
+    /// A cache of the zones at the anchor, looked up again after a snapshot or zone edit.
+    #[serde(skip)]
     pub anchor_zones: Option<AnchorZones>,
 }
 
 /// A stopped vessel's last zone lookup: where, and what it found (inline, no heap).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnchorZones {
     pub at: (f64, f64),
     pub len: u8,
@@ -281,7 +283,7 @@ impl Vessel {
 }
 
 /// The recent track, downsampled: at most one fix per `step_ms`, at most `cap` fixes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct History {
     fixes: VecDeque<Fix>,
     cap: usize,

@@ -87,7 +87,7 @@ pub(super) fn on_stopped(
 }
 
 /// A qualifying stop: a long stop outside every lawful mooring place.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Stop {
     since_ms: i64,
     mmsi: u32,
@@ -96,7 +96,7 @@ struct Stop {
 
 /// Recent qualifying stops and the spots already flagged, both pruned by age, so the
 /// memory is bounded by the window, not by the length of the feed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Candidates {
     stops: VecDeque<Stop>,
     flagged: VecDeque<(i64, (f64, f64))>,

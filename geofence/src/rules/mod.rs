@@ -45,7 +45,7 @@ use crate::zone::{Zone, ZoneKind};
 pub use config::RulesConfig;
 
 /// What the rules remember of one vessel beyond its track.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct RuleVessel {
     /// Alerts open for this vessel.
     open: Vec<Open>,
@@ -62,7 +62,7 @@ pub struct RuleVessel {
     gap_armed: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Open {
     kind: AlertKind,
     zone: Option<ZoneIdx>,
@@ -70,14 +70,16 @@ struct Open {
 }
 
 /// Which stop-based rules already fired during the current stop.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct StopMark {
     since_ms: i64,
     fired: Vec<(AlertKind, Option<ZoneIdx>)>,
     dock_candidate: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) enum TimerKind {
     Gap,
     /// Carries the laden episode's start, to tell it from a later one.
@@ -330,6 +332,29 @@ fn track(v: &Vessel, from_ms: i64) -> Value {
     )
 }
 
+/// Bumped whenever the snapshot's shape changes; an older snapshot is not read.
+const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Debug, serde::Serialize)]
+struct DetectorStateRef<'a> {
+    version: u32,
+    zone_ids: Vec<&'a str>,
+    engine: crate::engine::EngineStateRef<'a>,
+    vessels: &'a crate::MmsiMap<RuleVessel>,
+    timers: &'a Timers,
+    candidates: &'a docks::Candidates,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DetectorState {
+    version: u32,
+    zone_ids: Vec<String>,
+    engine: crate::engine::EngineState,
+    vessels: crate::MmsiMap<RuleVessel>,
+    timers: Timers,
+    candidates: docks::Candidates,
+}
+
 /// The engine and every rule, fed one observation at a time.
 #[derive(Debug)]
 pub struct Detector {
@@ -388,7 +413,14 @@ impl Detector {
     /// run that belonged to a removed zone is forgotten.
     pub fn replace_zones(&mut self, index: ZoneIndex, out: &mut Vec<AlertUpdate>) {
         let old = self.engine.index().clone();
+        let old_ids: Vec<&str> = old.zones().iter().map(|z| z.id.as_str()).collect();
         self.engine.replace_index(index);
+        self.remap_rules(&old_ids, out);
+    }
+
+    /// Renumbers the rules' zone indices from the zone order `old_ids` to the engine's
+    /// current index; alerts open in zones that are gone end.
+    fn remap_rules(&mut self, old_ids: &[&str], out: &mut Vec<AlertUpdate>) {
         let new = self.engine.index().clone();
         let by_id: HashMap<&str, ZoneIdx> = new
             .zones()
@@ -396,7 +428,12 @@ impl Detector {
             .enumerate()
             .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
             .collect();
-        let remap = |z: ZoneIdx| by_id.get(old.zone(z).id.as_str()).copied();
+        let remap = |z: ZoneIdx| {
+            old_ids
+                .get(z as usize)
+                .and_then(|id| by_id.get(id))
+                .copied()
+        };
         let t = self.engine.watermark().unwrap_or(0);
         let mut mmsis: Vec<u32> = self.vessels.keys().copied().collect();
         // Deterministic order for the alerts this ends.
@@ -406,6 +443,52 @@ impl Detector {
                 rv.remap_zones(&remap, mmsi, t, out);
             }
         }
+    }
+
+    /// Writes the detector's state as JSON: every vessel's track, stop and zone state, the
+    /// rules' memory and timers; not the zones, settings, registry or watchlist, which
+    /// [`Detector::restore`] takes as they are then.
+    pub fn snapshot(&self, w: impl std::io::Write) -> serde_json::Result<()> {
+        let index = self.engine.index();
+        serde_json::to_writer(
+            w,
+            &DetectorStateRef {
+                version: SNAPSHOT_VERSION,
+                zone_ids: index.zones().iter().map(|z| z.id.as_str()).collect(),
+                engine: self.engine.state(),
+                vessels: &self.vessels,
+                timers: &self.timers,
+                candidates: &self.candidates,
+            },
+        )
+    }
+
+    /// A detector from a [`Detector::snapshot`], over the zones, settings and lists given.
+    /// Zones are matched by id: a zone that still exists keeps its memberships, dwell
+    /// timers and open alerts; alerts open in zones that are gone end, and are returned.
+    pub fn restore(
+        r: impl std::io::Read,
+        index: ZoneIndex,
+        cfg: RulesConfig,
+        registry: Registry,
+        watchlist: Watchlist,
+    ) -> Result<(Detector, Vec<AlertUpdate>), String> {
+        let state: DetectorState = serde_json::from_reader(r).map_err(|e| e.to_string())?;
+        if state.version != SNAPSHOT_VERSION {
+            return Err(format!(
+                "snapshot version {} (this build reads {SNAPSHOT_VERSION})",
+                state.version
+            ));
+        }
+        let mut d = Detector::new(index, cfg, registry, watchlist);
+        let old_ids: Vec<&str> = state.zone_ids.iter().map(String::as_str).collect();
+        d.engine.restore(state.engine, &old_ids);
+        d.vessels = state.vessels;
+        d.timers = state.timers;
+        d.candidates = state.candidates;
+        let mut ended = Vec::new();
+        d.remap_rules(&old_ids, &mut ended);
+        Ok((d, ended))
     }
 
     /// Swaps in a new registry and watchlist while running; they apply from the next

@@ -22,14 +22,22 @@ use crate::index::ZoneIdx;
 use crate::zone::ZoneKind;
 
 /// A load taken on: where, since when (the start of the loading stop), and how we know.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Laden {
     pub since_ms: i64,
     pub zone: ZoneIdx,
-    pub by: &'static str,
+    pub by: LadenBy,
     pub draught_m: Option<f32>,
     /// Whether leaving the loading zone has been judged against the permit.
     transport_judged: bool,
+}
+
+/// How a load was seen taken on (named so in the evidence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LadenBy {
+    LoadingStop,
+    DraughtRise,
 }
 
 impl Laden {
@@ -93,7 +101,7 @@ pub(super) fn on_voyage(
                     Laden {
                         since_ms,
                         zone: z,
-                        by: "draught_rise",
+                        by: LadenBy::DraughtRise,
                         draught_m: Some(d),
                         transport_judged: false,
                     },
@@ -125,7 +133,7 @@ pub(super) fn on_stopped(
             Laden {
                 since_ms,
                 zone: z,
-                by: "loading_stop",
+                by: LadenBy::LoadingStop,
                 draught_m: draught(ctx),
                 transport_judged: false,
             },

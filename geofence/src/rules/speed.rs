@@ -11,7 +11,7 @@ use crate::track::Fix;
 use crate::zone::ZoneKind;
 
 /// A run of reports over the limit in one zone.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Over {
     zone: ZoneIdx,
     since_ms: i64,
