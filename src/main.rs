@@ -12,6 +12,7 @@ mod node;
 mod replay;
 mod serve;
 mod simulate;
+mod snapshots;
 
 /// riverwatch watches inland waterways for enforcement officers.
 #[derive(Debug, Parser)]

@@ -17,6 +17,8 @@ use geofence::track::{StopState, Vessel};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::snapshots::Persist;
+
 /// An edit for the running engine; the sender learns when it has been applied.
 #[derive(Debug)]
 pub enum Control {
@@ -50,6 +52,8 @@ pub struct EngineLoop {
     pub counters: Arc<EngineCounters>,
     /// A vessel's state and track point go to the store at most this often (event time).
     pub track_step_ms: i64,
+    /// The journal and snapshots that carry the engine across restarts.
+    pub persist: Persist,
 }
 
 enum Input {
@@ -77,13 +81,19 @@ impl EngineLoop {
                 }
             });
             match input {
-                Input::Closed => return seen,
+                Input::Closed => {
+                    self.save();
+                    return seen;
+                }
+                // A snapshot right after an edit: a journal never spans two zone sets.
                 Input::Control(Control::Zones(index, done)) => {
                     self.detector.replace_zones(*index, &mut updates);
+                    self.save();
                     let _ = done.send(());
                 }
                 Input::Control(Control::Lists(registry, watchlist, done)) => {
                     self.detector.replace_lists(registry, watchlist);
+                    self.save();
                     let _ = done.send(());
                 }
                 Input::Batch(batch) => {
@@ -95,6 +105,9 @@ impl EngineLoop {
                         let o = &i.observation;
                         if dedup.admit(i.key, o.event_time_ms, o.station.as_deref()) {
                             self.counters.admitted.fetch_add(1, Ordering::Relaxed);
+                            if let Err(e) = self.persist.journal(o) {
+                                journal_failed(&e);
+                            }
                             self.detector.observe(o, &mut updates);
                             touched.push(o.mmsi);
                         }
@@ -104,6 +117,16 @@ impl EngineLoop {
             if !self.flush(&mut updates, &mut touched, &mut last_stored) {
                 return seen;
             }
+            if self.persist.due() {
+                self.save();
+            }
+        }
+    }
+
+    /// Snapshots the detector; a failure is logged and the journal goes on.
+    fn save(&mut self) {
+        if let Err(e) = self.persist.snapshot(&self.detector) {
+            tracing::error!("saving the engine's state: {e:#}");
         }
     }
 
@@ -115,6 +138,12 @@ impl EngineLoop {
         touched: &mut Vec<u32>,
         last_stored: &mut foldhash::HashMap<u32, i64>,
     ) -> bool {
+        // Every alert the store gets comes from input the journal holds.
+        if !updates.is_empty()
+            && let Err(e) = self.persist.flush()
+        {
+            journal_failed(&e);
+        }
         for u in updates.drain(..) {
             if let AlertUpdate::Opened(a) = &u
                 && let Ok(mut m) = self.counters.opened.lock()
@@ -166,6 +195,15 @@ impl EngineLoop {
             return false;
         }
         true
+    }
+}
+
+/// A journal that cannot be written costs the restart its exactness, not detection.
+fn journal_failed(e: &std::io::Error) {
+    use std::sync::atomic::AtomicBool;
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        tracing::error!("writing the engine journal: {e} (detection goes on; said once)");
     }
 }
 

@@ -17,12 +17,12 @@ use ais::receiver::{Batch, spawn};
 use anyhow::Context;
 use data::{Catalog, SqlStore, Store};
 use geofence::alert::{AlertUpdate, rfc3339};
-use geofence::index::ZoneIndex;
-use geofence::rules::Detector;
+use geofence::registry::{Registry, Watchlist};
+use geofence::zone::Zone;
 use tokio::sync::{mpsc, watch};
 
 use crate::node::{Control, EngineCounters, EngineLoop, EngineNode, ToStore};
-use crate::{datadir, listen};
+use crate::{datadir, listen, snapshots};
 
 #[derive(Debug)]
 pub struct Options {
@@ -85,7 +85,16 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let store = Arc::new(rt.block_on(open_store(&location))?);
     tracing::info!("store {}", shown(&location));
     rt.block_on(seed(&store, &opts.data))?;
-    let detector = rt.block_on(detector_from_store(&store, &settings))?;
+    let (zones, registry, watchlist) = rt.block_on(reference_data(&store))?;
+    let restored = snapshots::restore(
+        &opts.state_dir,
+        zones,
+        settings.rules.clone(),
+        registry,
+        watchlist,
+        Duration::from_secs(settings.store.snapshot_every_s.max(1)),
+    )?;
+    tracing::info!("{}", restored.summary);
 
     let (tx, rx) = mpsc::channel::<Batch>(listen::QUEUE_BATCHES);
     let (stop_tx, stop) = watch::channel(false);
@@ -101,18 +110,26 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let (to_store, from_engine) = mpsc::channel::<ToStore>(4096);
     let (control_tx, control) = mpsc::channel::<Control>(16);
     let counters = Arc::new(EngineCounters::default());
+    let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
+    let writer = rt.spawn(store_writer(store.clone(), from_engine, retention_ms));
+    // What the journal's replay found goes to the store first (ids already there are
+    // no-ops).
+    for u in restored.updates {
+        if to_store.blocking_send(ToStore::Alert(u)).is_err() {
+            anyhow::bail!("the store writer stopped");
+        }
+    }
     let engine_loop = EngineLoop {
         batches: rx,
         control,
-        detector,
+        detector: restored.detector,
         to_store,
         counters: counters.clone(),
         track_step_ms: settings.store.track_step_s as i64 * 1000,
+        persist: restored.persist,
     };
     let handle = rt.handle().clone();
     let engine = std::thread::spawn(move || engine_loop.run(handle));
-    let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
-    let writer = rt.spawn(store_writer(store.clone(), from_engine, retention_ms));
 
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(&opts.listen))
@@ -196,11 +213,8 @@ async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The detectors over the zones, registry and watchlist in the store.
-async fn detector_from_store(
-    store: &SqlStore,
-    settings: &datadir::Settings,
-) -> anyhow::Result<Detector> {
+/// The zones, registry and watchlist in the store, as the engine takes them.
+async fn reference_data(store: &SqlStore) -> anyhow::Result<(Vec<Zone>, Registry, Watchlist)> {
     let zones = api::zones::zones_from_store(store).await?;
     for e in &zones.errors {
         tracing::warn!("stored zones: {e}");
@@ -215,12 +229,7 @@ async fn detector_from_store(
         watchlisted = watchlist.value.len(),
         "engine loaded"
     );
-    Ok(Detector::new(
-        ZoneIndex::new(zones.zones),
-        settings.rules.clone(),
-        registry.value,
-        watchlist.value,
-    ))
+    Ok((zones.zones, registry.value, watchlist.value))
 }
 
 /// Writes what the engine hands over, in order; prunes old track points now and then.
