@@ -138,10 +138,9 @@ impl EngineLoop {
         touched: &mut Vec<u32>,
         last_stored: &mut foldhash::HashMap<u32, i64>,
     ) -> bool {
-        // Every alert the store gets comes from input the journal holds.
-        if !updates.is_empty()
-            && let Err(e) = self.persist.flush()
-        {
+        // Each batch is handed to the OS (one write): a killed process loses none of it,
+        // and every alert the store gets comes from input the journal holds.
+        if let Err(e) = self.persist.flush() {
             journal_failed(&e);
         }
         for u in updates.drain(..) {

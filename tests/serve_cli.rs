@@ -18,10 +18,15 @@ fn riverwatch() -> Command {
 
 /// Starts `serve`; returns it, its receiver and API addresses, and its stderr lines.
 fn serve(state: &Path) -> (Child, String, String, mpsc::Receiver<String>) {
+    serve_with(state, &[])
+}
+
+fn serve_with(state: &Path, extra: &[&str]) -> (Child, String, String, mpsc::Receiver<String>) {
     let mut child = riverwatch()
         .args(["serve", "--data", DATA, "--listen", "127.0.0.1:0"])
         .args(["--tcp-listen", "127.0.0.1:0", "--state-dir"])
         .arg(state)
+        .args(extra)
         .stderr(Stdio::piped())
         .spawn()
         .expect("serve starts");
@@ -37,6 +42,8 @@ fn serve(state: &Path) -> (Child, String, String, mpsc::Receiver<String>) {
         let line = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("serve reports its addresses");
+        // Shown when a test fails.
+        eprintln!("serve: {line}");
         let addr = |l: &str| {
             l.split("listening on ")
                 .nth(1)
@@ -382,6 +389,216 @@ fn a_zone_drawn_through_the_api_reaches_the_running_engine() {
         "{metrics}"
     );
     assert!(metrics.contains("riverwatch_alerts_opened_total{kind=\"illegal_berthing\"} 1"));
+    drop(conn);
+    if let Some(child) = guard.0.take() {
+        stop(child, &rx);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Reads the live stream in a thread: every alert id it delivers.
+fn stream_ids(api: &str, token: &str) -> mpsc::Receiver<String> {
+    use std::io::Read;
+    let (tx, rx) = mpsc::channel();
+    let mut r = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .expect("client")
+        .get(format!("http://{api}/api/v1/alerts/stream"))
+        .bearer_auth(token)
+        .header("Last-Event-ID", "0")
+        .send()
+        .expect("stream");
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        let mut text = String::new();
+        while let Ok(n) = r.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            while let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                for data in block.lines().filter_map(|l| l.strip_prefix("data: ")) {
+                    if let Ok(v) = serde_json::from_str::<Value>(data)
+                        && let Some(id) = v["alert"]["id"].as_str()
+                        && tx.send(id.to_string()).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+fn kill_9(mut child: Child) {
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let _ = child.wait();
+}
+
+/// A tug's reports, lying still at (lon, lat) every 10 s from `from` to `to`.
+fn lying(feed: &mut ais::feed::Feed, from: i64, to: i64, at: (f64, f64)) -> String {
+    let mut t = from;
+    while t < to {
+        let j = ((t / 10_000) % 5) as f64 * 1e-6;
+        feed.class_a(
+            t,
+            413_888_001,
+            ais::feed::Position::new(at.0 + j, at.1 - j, 0.1, 0.0),
+        );
+        t += 10_000;
+    }
+    feed.take_lines().join("\r\n") + "\r\n"
+}
+
+#[test]
+fn killed_with_9_while_fed_it_loses_nothing_and_fires_nothing_twice() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("state");
+    add_user(&state, "zhao", "admin");
+    // Snapshots only at start, after edits and on shutdown: between, the journal alone
+    // carries the engine's state across the kills.
+    let config = dir.join("riverwatch.toml");
+    std::fs::write(&config, "[store]\nsnapshot_every_s = 3600\n").expect("config");
+    let config = config.to_string_lossy().into_owned();
+    let args = ["--config", config.as_str()];
+    let http = reqwest::blocking::Client::new();
+
+    // 1. The simulator feeds a day of the demo river; the stream delivers alerts; kill -9.
+    let (child, tower, api, _rx) = serve_with(&state, &args);
+    let mut guard = Guard(Some(child));
+    let token = login(&http, &api, "zhao", "correct horse battery");
+    let ids = stream_ids(&api, &token);
+    let mut sim = riverwatch()
+        .args([
+            "simulate", "--days", "1", "--seed", "4", "--data", DATA, "--speed", "1500", "--to",
+        ])
+        .arg(&tower)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    let mut seen = Vec::new();
+    while seen.len() < 6 {
+        seen.push(
+            ids.recv_timeout(Duration::from_secs(60))
+                .expect("alerts on the stream"),
+        );
+    }
+    if let Some(c) = guard.0.take() {
+        kill_9(c);
+    }
+    let _ = sim.wait();
+
+    // Restarted: every alert the stream delivered is there.
+    let (child, tower, api, _rx) = serve_with(&state, &args);
+    guard.0 = Some(child);
+    let token = login(&http, &api, "zhao", "correct horse battery");
+    for id in &seen {
+        let r = http
+            .get(format!("http://{api}/api/v1/alerts/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .expect("get");
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::OK,
+            "alert {id} lost in the crash"
+        );
+    }
+
+    // 2. A dwell that begins before a kill fires once, after it, from its true start.
+    let (lon, lat) = (120.5111, 30.6111);
+    let d = 0.002;
+    let zone = json!({"type": "Feature", "id": "nb-crash", "properties": {"kind": "no_berthing"},
+        "geometry": {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d],
+            [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]]}});
+    let r = http
+        .put(format!("http://{api}/api/v1/zones/nb-crash"))
+        .bearer_auth(&token)
+        .json(&zone)
+        .send()
+        .expect("put");
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    // After the simulated day: 2026-11-21T02:00:00Z.
+    let t0 = 1_795_132_800_000i64 + 26 * 3_600_000;
+    let mut feed = ais::feed::Feed::new("tower-7");
+    let parts = [
+        lying(&mut feed, t0, t0 + 3 * 60_000, (lon, lat)),
+        lying(&mut feed, t0 + 3 * 60_000, t0 + 10 * 60_000, (lon, lat)),
+        lying(&mut feed, t0 + 10 * 60_000, t0 + 12 * 60_000, (lon, lat)),
+    ];
+    let get = |api: &str, token: &str, path: &str| -> Value {
+        http.get(format!("http://{api}{path}"))
+            .bearer_auth(token)
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or(Value::Null)
+    };
+    let berthing = |api: &str, token: &str| -> Vec<Value> {
+        get(
+            api,
+            token,
+            "/api/v1/alerts?kind=illegal_berthing&zone_id=nb-crash&limit=500",
+        )["alerts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut conn = TcpStream::connect(&tower).expect("tower");
+    conn.write_all(parts[0].as_bytes()).expect("push");
+    within_30s(|| {
+        let v = get(&api, &token, "/api/v1/vessels/413888001");
+        (v["last_heard"].as_str() >= Some("2026-11-21T02:02:00Z")).then_some(())
+    })
+    .expect("three minutes of the stop taken");
+    drop(conn);
+    if let Some(c) = guard.0.take() {
+        kill_9(c);
+    }
+    let (child, tower, api, _rx) = serve_with(&state, &args);
+    guard.0 = Some(child);
+    let token = login(&http, &api, "zhao", "correct horse battery");
+    let mut conn = TcpStream::connect(&tower).expect("tower");
+    conn.write_all(parts[1].as_bytes()).expect("push");
+    let fired = within_30s(|| {
+        let a = berthing(&api, &token);
+        (!a.is_empty()).then_some(a)
+    })
+    .expect("the dwell fires after the restart");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(
+        fired[0]["started_at"], "2026-11-21T02:00:00Z",
+        "the stop that began before the kill is the one that fired"
+    );
+    drop(conn);
+
+    // 3. Killed again after it fired: the replayed journal finds it again, stores nothing
+    // new, and the stop going on raises nothing more.
+    if let Some(c) = guard.0.take() {
+        kill_9(c);
+    }
+    let (child, tower, api, rx) = serve_with(&state, &args);
+    guard.0 = Some(child);
+    let token = login(&http, &api, "zhao", "correct horse battery");
+    let mut conn = TcpStream::connect(&tower).expect("tower");
+    conn.write_all(parts[2].as_bytes()).expect("push");
+    within_30s(|| {
+        let v = get(&api, &token, "/api/v1/vessels/413888001");
+        (v["last_heard"].as_str() >= Some("2026-11-21T02:11:00Z")).then_some(())
+    })
+    .expect("the last part taken");
+    let after = berthing(&api, &token);
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(after[0]["id"], fired[0]["id"]);
     drop(conn);
     if let Some(child) = guard.0.take() {
         stop(child, &rx);

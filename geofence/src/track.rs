@@ -28,7 +28,9 @@ pub struct Fix {
     pub lon: f64,
     pub lat: f64,
     /// Speed and course over ground as reported (NaN: not available).
+    #[serde(with = "nan_as_null")]
     pub sog_kn: f32,
+    #[serde(with = "nan_as_null")]
     pub cog_deg: f32,
 }
 
@@ -203,6 +205,7 @@ pub struct Vessel {
     pub last_heard_ms: i64,
     pub last_fix: Option<Fix>,
     /// Speed derived from the last two fixes, knots (NaN: not known).
+    #[serde(with = "nan_as_null")]
     pub derived_kn: f32,
     pub in_gap: bool,
     pub stop: StopState,
@@ -324,6 +327,23 @@ impl History {
 
     pub fn is_empty(&self) -> bool {
         self.fixes.is_empty()
+    }
+}
+
+/// "Unknown" speeds and courses are NaN here; JSON has no NaN, so snapshots write null.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f32(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
     }
 }
 

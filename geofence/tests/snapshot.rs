@@ -59,7 +59,20 @@ fn comparable(snap: &[u8]) -> serde_json::Value {
 #[test]
 fn a_restored_detector_goes_on_as_if_it_never_stopped() {
     let (zones, registry, watchlist) = demo();
-    let obs = observations(&zones, &registry, &watchlist);
+    let mut obs = observations(&zones, &registry, &watchlist);
+    // A sender with no speed or course (unknown speeds are NaN inside the engine).
+    let quiet = obs[obs.len() / 3].clone();
+    let position = quiet.position;
+    obs.insert(
+        obs.len() / 3,
+        Observation {
+            mmsi: 413_555_555,
+            sog_kn: None,
+            cog_deg: None,
+            position,
+            ..quiet
+        },
+    );
     assert!(obs.len() > 100_000, "{} observations", obs.len());
     let new = |zones: Vec<Zone>| {
         Detector::new(
