@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use data::{Catalog, SqlStore};
@@ -38,6 +39,8 @@ pub use node::{NoEngine, Node, NodeFuture};
 const BODY_LIMIT: usize = 64 * 1024;
 /// Imports (zones, registry, watchlist) may be larger.
 const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
+/// Longer request targets (path and query) are refused (414).
+const URI_LIMIT: usize = 8 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -136,7 +139,23 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(limit_uri))
         .with_state(state)
+}
+
+/// Refuses request targets past [`URI_LIMIT`]. No CORS layer exists on purpose: browsers
+/// on other origins get no `Access-Control-Allow-*` answer (CORS closed by default).
+async fn limit_uri(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = req.uri().path().len() + req.uri().query().map_or(0, str::len);
+    if len > URI_LIMIT {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is {len} bytes; at most {URI_LIMIT}"),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// A JSON body, or 422 (bad JSON) / 413 (too large) with a stable code.

@@ -116,7 +116,10 @@ async fn feed(
 }
 
 fn event(c: &Change) -> Event {
-    let data = json!({"seq": c.seq, "what": c.what, "alert": alert_json(&c.alert)});
+    let mut data = json!({"seq": c.seq, "what": c.what, "alert": alert_json(&c.alert)});
+    if let Some(ms) = c.published_ms {
+        data["published_at_ms"] = json!(ms);
+    }
     Event::default()
         .id(c.seq.to_string())
         .event("alert")

@@ -172,6 +172,7 @@ on_both!(
     registry_and_watchlist_crud_and_csv,
     vessels_tracks_stats_and_alert_tracks,
     readiness_and_metrics,
+    a_slow_stream_client_lags_alone_and_catches_up,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -641,6 +642,36 @@ async fn every_route_is_documented_authenticated_and_authorised(app: App) {
         }
     }
     assert!(checked >= 30, "{checked} routes checked");
+    // Over-long request targets are refused; other origins get no CORS grant.
+    let long = format!("/api/v1/alerts?zone_id={}", "x".repeat(9000));
+    let r = app
+        .get(&long, Some(&tokens[1].1))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::URI_TOO_LONG, "uri_too_long".into())
+    );
+    let r = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/alerts", app.base),
+        )
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .expect("request");
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = app
+        .get("/api/v1/alerts", Some(&tokens[1].1))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("request");
+    assert!(r.headers().get("access-control-allow-origin").is_none());
     // An undocumented route is a 404 with the stable shape.
     let r = app
         .get("/api/v1/nothing-here", None)
@@ -1109,4 +1140,57 @@ async fn readiness_and_metrics(app: App) {
         .await
         .expect("request");
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+async fn a_slow_stream_client_lags_alone_and_catches_up(app: App) {
+    let officer = app.token("officer.li").await;
+    let open = || {
+        let req = app
+            .get("/api/v1/alerts/stream", Some(&officer))
+            .header("Last-Event-ID", "12");
+        async move { req.send().await.expect("stream") }
+    };
+    // One client reads nothing while 6 000 alerts open: more than the live feed holds for
+    // it (4 096) plus its own queue, and (at 8 KB each) more than the sockets buffer.
+    let mut slow = open().await;
+    let mut fast = open().await;
+    let n = 6000u32;
+    let store = app.store.clone();
+    let writer = tokio::spawn(async move {
+        for k in 0..n {
+            let started = 1_795_200_000_000 + i64::from(k) * 1000;
+            let a = Alert {
+                id: Alert::new_id(AlertKind::Speeding, 414_000_000 + k, None, started),
+                kind: AlertKind::Speeding,
+                severity: Severity::Low,
+                mmsi: 414_000_000 + k,
+                vessel_name: None,
+                zone_id: None,
+                started_at_ms: started,
+                ended_at_ms: None,
+                detected_at_ms: started,
+                position: (120.3, 30.5),
+                evidence: json!({"pad": "x".repeat(8000)}),
+            };
+            store.save_alert(&a).await.expect("alert");
+        }
+    });
+    // The other client keeps up with every one, in order, while they are written.
+    let mut buf = String::new();
+    let got = sse_events(&mut fast, &mut buf, n as usize).await;
+    writer.await.expect("writer");
+    assert!(
+        got.windows(2).all(|w| w[1].0 == w[0].0 + 1),
+        "in order, none missing"
+    );
+    // The slow one, reading at last, gets all of them too, in order: what the live feed
+    // dropped for it comes from the store.
+    let mut buf = String::new();
+    let late = sse_events(&mut slow, &mut buf, n as usize).await;
+    assert_eq!(late.first().map(|e| e.0), got.first().map(|e| e.0));
+    assert!(
+        late.windows(2).all(|w| w[1].0 == w[0].0 + 1),
+        "in order, none missing"
+    );
+    assert_eq!(late.last().map(|e| e.0), got.last().map(|e| e.0));
 }

@@ -140,6 +140,9 @@ pub struct Change {
     pub seq: i64,
     pub what: String,
     pub alert: StoredAlert,
+    /// When the live feed published it (wall clock, ms); `None` when read back from the
+    /// store. Lets a client measure how long delivery took.
+    pub published_ms: Option<i64>,
 }
 
 /// A page of alerts, newest first, and the cursor for the next (older) page.

@@ -156,7 +156,11 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    fn publish(&self, change: Change) {
+    fn publish(&self, mut change: Change) {
+        change.published_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_millis() as i64);
         // No subscriber is not an error: nobody is watching.
         let _ = self.feed.send(change);
     }
@@ -347,6 +351,7 @@ impl Store for SqlStore {
                 seq,
                 what: "opened".into(),
                 alert,
+                published_ms: None,
             });
         }
         Ok(())
@@ -377,6 +382,7 @@ impl Store for SqlStore {
                 seq,
                 what: "ended".into(),
                 alert,
+                published_ms: None,
             });
         }
         Ok(())
@@ -507,6 +513,7 @@ impl Store for SqlStore {
             seq,
             what: to.as_str().into(),
             alert: alert.clone(),
+            published_ms: None,
         });
         Ok(alert)
     }
@@ -562,6 +569,7 @@ impl Store for SqlStore {
                 seq: r.try_get("seq")?,
                 what: r.try_get("what")?,
                 alert,
+                published_ms: None,
             });
         }
         Ok(out)
