@@ -319,6 +319,27 @@ async fn officers_list_filter_and_page_alerts(app: App) {
             "{q}"
         );
     }
+    // SQL metacharacters in every filter: refused where the value has a form (422), and
+    // plain values that match nothing where it is free text; never an error of the store.
+    for field in [
+        "kind", "status", "severity", "zone_id", "mmsi", "since", "until", "bbox", "cursor",
+        "limit",
+    ] {
+        for evil in [
+            "x'%20OR%20'1'='1",
+            "1;DROP%20TABLE%20alerts;--",
+            "%25",
+            "%5C",
+            "%22",
+        ] {
+            let (s, v) = list(&format!("?{field}={evil}")).await;
+            let ok = (field == "zone_id"
+                && s == StatusCode::OK
+                && v["alerts"].as_array().map(Vec::len) == Some(0))
+                || (s == StatusCode::UNPROCESSABLE_ENTITY && v["error"]["code"] == "bad_filter");
+            assert!(ok, "{field}={evil}: {s} {v}");
+        }
+    }
     let (s, v) = list("?zone_id=x'%20OR%20'1'='1").await;
     assert_eq!(
         (s, v["alerts"].as_array().map(Vec::len)),
@@ -922,6 +943,37 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
             Some("muck_transport:2026-01-01..2026-12-31")
         )
     );
+    // Registered by POST, gone by DELETE; a second POST of the same MMSI is a conflict.
+    let mut fresh = entry.clone();
+    fresh["mmsi"] = json!(413000099);
+    let r = app
+        .post("/api/v1/registry", &admin)
+        .json(&fresh)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .post("/api/v1/registry", &admin)
+        .json(&fresh)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(code(r).await, (StatusCode::CONFLICT, "conflict".into()));
+    let r = app
+        .http
+        .delete(format!("{}/api/v1/registry/413000099", app.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .get("/api/v1/registry/413000099", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(code(r).await, (StatusCode::NOT_FOUND, "not_found".into()));
     // A registry import with bad rows: the good rows load, each bad one is named.
     let (s, v) = import(
         "/api/v1/registry/import",
@@ -960,6 +1012,25 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
     assert_eq!(
         (v["reason"].as_str(), v["zones"].as_str()),
         (Some("偷倒渣土"), Some("dump-01"))
+    );
+    let r = app
+        .http
+        .put(format!("{}/api/v1/watchlist/{id}", app.base))
+        .bearer_auth(&admin)
+        .json(&json!({"mmsi": 413000077, "reason": "偷倒渣土, 二次", "zones": "", "until": ""}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK, "replaced");
+    let r = app
+        .get(&format!("/api/v1/watchlist/{id}"), Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (v["reason"].as_str(), v["zones"].as_str()),
+        (Some("偷倒渣土, 二次"), Some(""))
     );
     let r = app
         .post("/api/v1/watchlist", &admin)

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use data::{SqlStore, Store};
+use data::SqlStore;
 use futures_util::StreamExt;
 use geofence::alert::{Alert, AlertKind, Severity};
 use serde_json::{Value, json};
@@ -43,6 +43,7 @@ async fn fill(store_path: &str, n: u64) -> anyhow::Result<()> {
     let t0 = 1_763_000_000_000i64;
     let started = Instant::now();
     let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut batch = Vec::with_capacity(10_000);
     for k in 0..n {
         x ^= x << 13;
         x ^= x >> 7;
@@ -67,7 +68,11 @@ async fn fill(store_path: &str, n: u64) -> anyhow::Result<()> {
             ),
             evidence: json!({"stopped_minutes": 12, "track": []}),
         };
-        store.save_alert(&a).await?;
+        batch.push(a);
+        if batch.len() == 10_000 || k + 1 == n {
+            store.import_alerts(&batch).await?;
+            batch.clear();
+        }
         if (k + 1) % 100_000 == 0 {
             eprintln!(
                 "{} alerts stored, {:.0} s",

@@ -467,12 +467,31 @@ async fn catalog_and_vessels(store: &SqlStore, t: i64) {
         task.await.expect("task").expect("a concurrent write");
     }
 
+    // A bulk import: the same rows and changes, the known one skipped, nothing published.
+    let mut live = store.subscribe();
+    let last = store.last_change_seq().await.expect("seq");
+    let bulk = [
+        alert(40, AlertKind::Speeding, None),
+        alert(41, AlertKind::Speeding, None),
+        alert(1, AlertKind::UnlicensedDockActivity, Some("dock-unlic-01")),
+    ];
+    assert_eq!(store.import_alerts(&bulk).await.expect("import"), 2);
+    let changes = store.changes_after(last, 10).await.expect("changes");
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| c.alert.alert.id.as_str())
+            .collect::<Vec<_>>(),
+        [bulk[0].id.as_str(), bulk[1].id.as_str()]
+    );
+    assert!(live.try_recv().is_err(), "bulk imports are not streamed");
+
     // Statistics over the alerts stored above.
     let stats = store.alert_stats(0, i64::MAX).await.expect("stats");
-    assert_eq!(stats.total, 30);
-    assert_eq!(stats.by_day, vec![("2026-11-20".to_string(), 30)]);
+    assert_eq!(stats.total, 32);
+    assert_eq!(stats.by_day, vec![("2026-11-20".to_string(), 32)]);
     assert_eq!(stats.by_zone.iter().map(|(_, n)| n).sum::<i64>(), 11);
-    assert_eq!(stats.by_status.iter().map(|(_, n)| n).sum::<i64>(), 30);
+    assert_eq!(stats.by_status.iter().map(|(_, n)| n).sum::<i64>(), 32);
 }
 
 #[tokio::test]
@@ -491,7 +510,7 @@ async fn sqlite_passes_the_conformance_suite_and_keeps_it_across_a_restart() {
         .list_alerts(&AlertFilter::default(), None, 1000)
         .await
         .expect("list");
-    assert_eq!(all.alerts.len(), 30);
+    assert_eq!(all.alerts.len(), 32);
     assert_eq!(
         all.alerts
             .iter()
@@ -535,5 +554,5 @@ async fn postgres_passes_the_conformance_suite_and_keeps_it_across_a_reconnect()
         .list_alerts(&AlertFilter::default(), None, 1000)
         .await
         .expect("list");
-    assert_eq!(all.alerts.len(), 30);
+    assert_eq!(all.alerts.len(), 32);
 }
