@@ -93,26 +93,7 @@ fn towers_in_alerts_out_through_the_api_and_kept_across_a_restart() {
     let dir = std::env::temp_dir().join(format!("riverwatch-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let state = dir.join("state");
-    let mut add = riverwatch()
-        .args([
-            "user",
-            "add",
-            "li",
-            "--role",
-            "supervisor",
-            "--password-stdin",
-            "--state-dir",
-        ])
-        .arg(&state)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("user add");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"correct horse battery\n")
-        .expect("password");
-    assert!(add.wait().expect("exits").success());
+    add_user(&state, "li", "supervisor");
 
     let feed = dir.join("feed.nmea");
     let o = riverwatch()

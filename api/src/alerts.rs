@@ -148,7 +148,10 @@ pub(crate) async fn list(
     let cursor = q
         .cursor
         .as_deref()
-        .map(|c| c.parse::<i64>().map_err(|_| bad_filter("cursor", c)))
+        .map(|c| {
+            c.parse::<data::Cursor>()
+                .map_err(|_| bad_filter("cursor", c))
+        })
         .transpose()?;
     let limit = q
         .limit

@@ -101,16 +101,7 @@ impl SqlStore {
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await?;
-        sqlx::query(&format!(
-            "INSERT INTO {} (key, body, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            c.table()
-        ))
-        .bind(key)
-        .bind(body.to_string())
-        .bind(at_ms)
-        .execute(&mut *tx)
-        .await?;
+        upsert(&mut tx, c, key, body, at_ms).await?;
         let action = if existed.is_some() {
             "update"
         } else {
@@ -166,17 +157,7 @@ impl SqlStore {
                 .await?;
         }
         for (key, body) in records {
-            sqlx::query(&format!(
-                "INSERT INTO {} (key, body, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (key) DO UPDATE SET body = excluded.body, \
-                 updated_at = excluded.updated_at",
-                c.table()
-            ))
-            .bind(key)
-            .bind(body.to_string())
-            .bind(at_ms)
-            .execute(&mut *tx)
-            .await?;
+            upsert(&mut tx, c, key, body, at_ms).await?;
         }
         let detail = format!(
             "{} records{}",
@@ -216,6 +197,26 @@ impl SqlStore {
         .await?;
         Ok(())
     }
+}
+
+async fn upsert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    c: Catalog,
+    key: &str,
+    body: &Value,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO {} (key, body, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        c.table()
+    ))
+    .bind(key)
+    .bind(body.to_string())
+    .bind(at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn audit_in(

@@ -149,7 +149,32 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub alerts: Vec<StoredAlert>,
-    pub next: Option<i64>,
+    pub next: Option<Cursor>,
+}
+
+/// Where a page of the alert list ends: the last alert's `started_at` and `seq` (the list
+/// runs newest `started_at` first, `seq` breaking ties). Written `STARTED.SEQ`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub started_at_ms: i64,
+    pub seq: i64,
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.started_at_ms, self.seq)
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Cursor, ()> {
+        let (t, q) = s.split_once('.').ok_or(())?;
+        Ok(Cursor {
+            started_at_ms: t.parse().map_err(|_| ())?,
+            seq: q.parse().map_err(|_| ())?,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -212,11 +237,11 @@ pub trait Store {
     /// Records the end of an alert's episode.
     async fn end_alert(&self, id: &str, ended_at_ms: i64) -> Result<(), StoreError>;
     async fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError>;
-    /// Newest first, `limit` at most, before the cursor `before` (a `seq`).
+    /// Newest `started_at` first, `limit` at most, after the cursor `before`.
     async fn list_alerts(
         &self,
         f: &AlertFilter,
-        before: Option<i64>,
+        before: Option<Cursor>,
         limit: u32,
     ) -> Result<Page, StoreError>;
     /// Moves an alert along its life cycle, recording who, when and why, in the alert's

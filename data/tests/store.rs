@@ -67,7 +67,9 @@ async fn conformance(store: &SqlStore) {
     assert_eq!(all.alerts.len(), 30);
     assert_eq!(all.next, None);
     assert!(
-        all.alerts.windows(2).all(|w| w[0].seq > w[1].seq),
+        all.alerts
+            .windows(2)
+            .all(|w| w[0].alert.started_at_ms > w[1].alert.started_at_ms),
         "newest first"
     );
     let mut seen = Vec::new();

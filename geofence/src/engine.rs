@@ -56,7 +56,7 @@
 //! ```
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use ais::Observation;
@@ -227,19 +227,8 @@ impl Engine {
 
     /// Renumbers memberships held under the zone order `old_ids` to the current index.
     fn remap_zones(&mut self, old_ids: &[&str]) {
-        let by_id: HashMap<&str, ZoneIdx> = self
-            .index
-            .zones()
-            .iter()
-            .enumerate()
-            .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
-            .collect();
-        let remap = |z: ZoneIdx| {
-            old_ids
-                .get(z as usize)
-                .and_then(|id| by_id.get(id))
-                .copied()
-        };
+        let index = self.index.clone();
+        let remap = index.renumbering(old_ids);
         for v in self.vessels.values_mut() {
             // Indices change with the zone set: look up again.
             v.anchor_zones = None;

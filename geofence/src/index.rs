@@ -32,6 +32,8 @@
 //! assert_eq!(ids(120.0005, 30.001), [] as [&str; 0]); // upper edge: outside
 //! ```
 
+use std::collections::HashMap;
+
 use geo::{BoundingRect, Coord, Line};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -132,6 +134,26 @@ impl ZoneIndex {
 
     pub fn zone(&self, i: ZoneIdx) -> &Zone {
         &self.zones[i as usize]
+    }
+
+    /// Renumbering from another zone order: given the ids in that order, maps an index in
+    /// it to the index of the zone with the same id here, `None` when it is gone.
+    pub fn renumbering<'a>(
+        &'a self,
+        old_ids: &'a [&str],
+    ) -> impl Fn(ZoneIdx) -> Option<ZoneIdx> + 'a {
+        let by_id: HashMap<&str, ZoneIdx> = self
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
+            .collect();
+        move |z| {
+            old_ids
+                .get(z as usize)
+                .and_then(|id| by_id.get(id))
+                .copied()
+        }
     }
 
     /// Index of the zone with this id.

@@ -422,18 +422,7 @@ impl Detector {
     /// current index; alerts open in zones that are gone end.
     fn remap_rules(&mut self, old_ids: &[&str], out: &mut Vec<AlertUpdate>) {
         let new = self.engine.index().clone();
-        let by_id: HashMap<&str, ZoneIdx> = new
-            .zones()
-            .iter()
-            .enumerate()
-            .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
-            .collect();
-        let remap = |z: ZoneIdx| {
-            old_ids
-                .get(z as usize)
-                .and_then(|id| by_id.get(id))
-                .copied()
-        };
+        let remap = new.renumbering(old_ids);
         let t = self.engine.watermark().unwrap_or(0);
         let mut mmsis: Vec<u32> = self.vessels.keys().copied().collect();
         // Deterministic order for the alerts this ends.
