@@ -176,22 +176,31 @@ async fn sse(args: &[String]) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let page: Value = http
-        .get(format!("http://{api}/api/v1/alerts?status=new&limit=500"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let ids: Vec<String> = page["alerts"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x["id"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
     let want = (acks * seconds) as usize;
+    let mut ids: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    while ids.len() < want {
+        let page: Value = http
+            .get(format!(
+                "http://{api}/api/v1/alerts?status=new&limit=500{cursor}"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        ids.extend(
+            page["alerts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x["id"].as_str().map(str::to_string)),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
     if ids.len() < want {
         bail!("{} new alerts to acknowledge, {want} wanted", ids.len());
     }
