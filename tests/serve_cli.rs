@@ -243,6 +243,10 @@ fn login(http: &reqwest::blocking::Client, api: &str, user: &str, password: &str
 }
 
 fn add_user(state: &Path, name: &str, role: &str) {
+    add_user_with(state, name, role, &[]);
+}
+
+fn add_user_with(state: &Path, name: &str, role: &str, extra: &[&str]) {
     let mut add = riverwatch()
         .args([
             "user",
@@ -254,6 +258,7 @@ fn add_user(state: &Path, name: &str, role: &str) {
             "--state-dir",
         ])
         .arg(state)
+        .args(extra)
         .stdin(Stdio::piped())
         .spawn()
         .expect("user add");
@@ -278,12 +283,37 @@ fn within_30s<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
 
 #[test]
 fn a_zone_drawn_through_the_api_reaches_the_running_engine() {
+    zone_drawn_through_the_api("sqlite", &[]);
+}
+
+/// The same on PostgreSQL (the server `RIVERWATCH_TEST_PG` names; `scripts/test` starts
+/// one and sets `RIVERWATCH_REQUIRE_PG`, so CI never skips it).
+#[test]
+fn a_zone_drawn_through_the_api_reaches_the_running_engine_on_postgres() {
+    let Ok(admin) = std::env::var("RIVERWATCH_TEST_PG") else {
+        assert!(
+            std::env::var_os("RIVERWATCH_REQUIRE_PG").is_none(),
+            "RIVERWATCH_REQUIRE_PG is set but RIVERWATCH_TEST_PG is not"
+        );
+        eprintln!("RIVERWATCH_TEST_PG is not set: serve on PostgreSQL not tested");
+        return;
+    };
+    let url = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(data::fresh_postgres_database(&admin, "rw_serve"))
+        .expect("a fresh database");
+    zone_drawn_through_the_api("postgres", &["--database", &url]);
+}
+
+fn zone_drawn_through_the_api(name: &str, db: &[&str]) {
     use ais::feed::{Feed, Position};
-    let dir = std::env::temp_dir().join(format!("riverwatch-edit-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("riverwatch-edit-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let state = dir.join("state");
-    add_user(&state, "zhao", "admin");
-    let (child, tower, api, rx) = serve(&state);
+    add_user_with(&state, "zhao", "admin", db);
+    let (child, tower, api, rx) = serve_with(&state, db);
     let mut guard = Guard(Some(child));
     let http = reqwest::blocking::Client::new();
     let token = login(&http, &api, "zhao", "correct horse battery");
