@@ -1,3 +1,11 @@
-//! Tower cameras as evidence: fields of view, snapshots, annotation, hashing.
+//! Tower cameras as evidence: the cameras and where they look ([`camera`]), where a vessel
+//! falls in a camera's frame and how to point a PTZ head at it ([`view`]), what an uploaded
+//! snapshot must be to be taken ([`snapshot`]), and tamper-evident storage of the images
+//! ([`evidence`]).
 //!
-//! Knows nothing of the other crates. Its contents arrive with the video issue.
+//! Knows nothing of the other crates: positions are plain (lon, lat) in WGS84 degrees.
+
+pub mod camera;
+pub mod evidence;
+pub mod snapshot;
+pub mod view;
