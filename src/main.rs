@@ -127,6 +127,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Evidence images.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Simulate tower traffic with injected violations, and write what was injected.
     Simulate {
         /// The data directory whose zones, registry and watchlist the traffic uses.
@@ -170,6 +175,18 @@ enum UserCommand {
         #[arg(long, default_value = "riverwatch-state")]
         state_dir: PathBuf,
         /// The PostgreSQL database `serve --database` uses, if it does.
+        #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
+        database: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Rehash every stored evidence image and recompute the chain; name the first item
+    /// altered or missing (exit 1 then).
+    Verify {
+        #[arg(long, default_value = "riverwatch-state")]
+        state_dir: PathBuf,
         #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
         database: Option<String>,
     },
@@ -270,6 +287,13 @@ fn main() -> ExitCode {
             &role,
             password_stdin,
         ),
+        Command::Evidence {
+            command:
+                EvidenceCommand::Verify {
+                    state_dir,
+                    database,
+                },
+        } => serve::verify_evidence(&state_dir, database.as_deref()),
         Command::Simulate {
             data,
             to,

@@ -149,7 +149,10 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
             .collect(),
         counters,
     };
+    let images = video::evidence::ImageStore::open(&opts.state_dir.join("images"))
+        .with_context(|| format!("the image store in {}", opts.state_dir.display()))?;
     let state = api::AppState::new(store.clone())
+        .with_images(images)
         .with_node(Arc::new(node))
         .with_metrics_token(settings.store.metrics_token.clone());
     let server = rt.spawn(async move {
@@ -206,6 +209,24 @@ async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
             let n = api::lists::seed(store, c, &text, "seed").await?;
             counts.push(format!("{n} {} rows", c.name()));
         }
+    }
+    let cameras_path = dir.join("cameras.json");
+    if cameras_path.exists() {
+        let text = std::fs::read_to_string(&cameras_path)
+            .with_context(|| format!("cannot read {}", cameras_path.display()))?;
+        let loaded = video::camera::load_cameras(&text);
+        for e in &loaded.errors {
+            tracing::warn!("{}: {e}", cameras_path.display());
+        }
+        let records: Vec<(String, serde_json::Value)> = loaded
+            .cameras
+            .iter()
+            .filter_map(|c| Some((c.id.clone(), serde_json::to_value(c).ok()?)))
+            .collect();
+        store
+            .import_records(Catalog::Cameras, &records, true, "seed", now_ms())
+            .await?;
+        counts.push(format!("{} cameras", records.len()));
     }
     let note = format!("seeded from {} at {}", dir.display(), rfc3339(now_ms()));
     store.set_meta("seeded", &note).await?;
@@ -319,6 +340,29 @@ pub fn add_user(
     })?;
     eprintln!("user {name:?} ({role}) added to {}", shown(location));
     Ok(())
+}
+
+/// `riverwatch evidence verify`: every evidence image rehashed, the chain recomputed.
+pub fn verify_evidence(state_dir: &Path, database: Option<&str>) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let items = rt.block_on(async {
+        let store = open_store(&store_location(state_dir, database)).await?;
+        let items = store.evidence_chain().await?;
+        store.close().await;
+        anyhow::Ok(items)
+    })?;
+    let images = video::evidence::ImageStore::open(&state_dir.join("images"))?;
+    let chained: Vec<video::evidence::Item> =
+        items.iter().map(data::EvidenceItem::as_chained).collect();
+    match video::evidence::verify(&chained, &images) {
+        Ok(n) => {
+            println!("evidence: {n} items, every image and link intact");
+            Ok(())
+        }
+        Err(f) => anyhow::bail!("evidence: {f}"),
+    }
 }
 
 /// `riverwatch demo`: `serve` on the demo river with the simulator feeding it over TCP,

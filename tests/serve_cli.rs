@@ -616,3 +616,76 @@ fn killed_with_9_while_fed_it_loses_nothing_and_fires_nothing_twice() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_pushed_snapshot_is_evidence_and_tampering_is_named() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-evidence-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("state");
+    add_user(&state, "zhao", "admin");
+    let (child, _, api, rx) = serve(&state);
+    let mut guard = Guard(Some(child));
+    let http = reqwest::blocking::Client::new();
+    let token = login(&http, &api, "zhao", "correct horse battery");
+    // The demo river's cameras were seeded with the zones.
+    let cams: Value = http
+        .get(format!("http://{api}/api/v1/cameras"))
+        .bearer_auth(&token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("cameras");
+    assert_eq!(cams["cameras"].as_array().map(Vec::len), Some(8));
+    let cam: Value = http
+        .post(format!("http://{api}/api/v1/cameras/cam-bridge-01/token"))
+        .bearer_auth(&token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("camera token");
+    let cam_token = cam["token"].as_str().expect("token").to_string();
+    // A real JPEG, as a camera would push it.
+    let jpeg: Vec<u8> = {
+        let img = image::RgbImage::from_fn(320, 180, |x, y| image::Rgb([x as u8, y as u8, 128]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Jpeg)
+            .expect("encode");
+        out.into_inner()
+    };
+    let r = http
+        .post(format!(
+            "http://{api}/api/v1/cameras/cam-bridge-01/snapshots"
+        ))
+        .bearer_auth(&cam_token)
+        .body(jpeg)
+        .send()
+        .expect("push");
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let item: Value = r.json().expect("json");
+    if let Some(child) = guard.0.take() {
+        stop(child, &rx);
+    }
+    let verify = || {
+        riverwatch()
+            .args(["evidence", "verify", "--state-dir"])
+            .arg(&state)
+            .output()
+            .expect("verify")
+    };
+    let o = verify();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 items"));
+    // One byte altered: verification fails and names the item.
+    let sha = item["sha256"].as_str().expect("sha");
+    let path = state.join("images").join(&sha[..2]).join(sha);
+    let mut bytes = std::fs::read(&path).expect("image");
+    let k = bytes.len() / 2;
+    bytes[k] ^= 0x10;
+    std::fs::write(&path, &bytes).expect("write");
+    let o = verify();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(item["id"].as_str().expect("id")) && err.contains("Altered"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

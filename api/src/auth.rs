@@ -72,7 +72,7 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
         == 0
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -7,11 +7,13 @@
 //! Modules follow the routes: [`auth`] (passwords, tokens, the session cookie, who may do
 //! what, sign-in and its rate limit), [`alerts`] (the list, detail, life-cycle actions),
 //! [`stream`] (the live SSE feed), [`vessels`], [`zones`], [`lists`] (registry and
-//! watchlist), [`reports`] (statistics), [`node`] (the engine and receivers behind the
+//! watchlist), [`cameras`] (cameras, pushed snapshots, evidence verification),
+//! [`reports`] (statistics), [`node`] (the engine and receivers behind the
 //! API: health, metrics, readiness), [`openapi`] (the document, from the route table).
 
 pub mod alerts;
 pub mod auth;
+pub mod cameras;
 pub mod error;
 pub mod lists;
 pub mod node;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub node: Arc<dyn Node>,
     /// When set, `/metrics` wants `Authorization: Bearer` this.
     pub metrics_token: Option<String>,
+    /// Where evidence images are kept (none: snapshot routes answer 503).
+    pub images: Option<Arc<video::evidence::ImageStore>>,
     login_limiter: Arc<auth::LoginLimiter>,
 }
 
@@ -58,7 +62,15 @@ impl AppState {
             store,
             node: Arc::new(NoEngine),
             metrics_token: None,
+            images: None,
             login_limiter: Arc::default(),
+        }
+    }
+
+    pub fn with_images(self, images: video::evidence::ImageStore) -> AppState {
+        AppState {
+            images: Some(Arc::new(images)),
+            ..self
         }
     }
 
@@ -130,6 +142,18 @@ pub fn router(state: AppState) -> Router {
         )
         .nest("/registry", list_routes(Catalog::Registry))
         .nest("/watchlist", list_routes(Catalog::Watchlist))
+        .route("/cameras", get(cameras::list))
+        .route(
+            "/cameras/{id}",
+            axum::routing::put(cameras::put).delete(cameras::delete),
+        )
+        .route("/cameras/{id}/token", post(cameras::token))
+        .route(
+            "/cameras/{id}/snapshots",
+            post(cameras::push).layer(DefaultBodyLimit::max(cameras::SNAPSHOT_LIMIT)),
+        )
+        .route("/snapshots/{id}", get(cameras::image))
+        .route("/evidence/verify", get(cameras::verify_chain))
         .route("/receivers", get(node::receivers))
         .route("/stats", get(reports::stats));
     Router::new()

@@ -341,7 +341,7 @@ fn operation(route: &Route) -> Value {
     let mut codes = vec!["422"];
     match route.access {
         "public" => {}
-        "metrics" => codes.push("401"),
+        "metrics" | "camera" => codes.push("401"),
         _ => codes.extend(["401", "403"]),
     }
     if route.path.contains('{') {
@@ -365,6 +365,7 @@ fn operation(route: &Route) -> Value {
     op["security"] = match route.access {
         "public" => json!([]),
         "metrics" => json!([{}, {"bearer": []}]),
+        "camera" => json!([{"bearer": []}]),
         _ => json!([{"bearer": []}, {"session": []}]),
     };
     op

@@ -15,6 +15,7 @@ struct App {
     http: reqwest::Client,
     store: Arc<SqlStore>,
     ids: Vec<String>,
+    images: video::evidence::ImageStore,
 }
 
 impl App {
@@ -150,13 +151,20 @@ async fn spawn_app(backend: Backend) -> Option<App> {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState::new(store.clone());
+    let images_dir = std::env::temp_dir().join(format!(
+        "riverwatch-api-images-{}-{}",
+        std::process::id(),
+        ids[0].len() + addr.port() as usize
+    ));
+    let images = video::evidence::ImageStore::open(&images_dir).expect("image store");
+    let state = AppState::new(store.clone()).with_images(images.clone());
     tokio::spawn(api::serve(listener, state, std::future::pending()));
     Some(App {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
         store,
         ids,
+        images,
     })
 }
 
@@ -173,6 +181,7 @@ on_both!(
     vessels_tracks_stats_and_alert_tracks,
     readiness_and_metrics,
     a_slow_stream_client_lags_alone_and_catches_up,
+    cameras_push_snapshots_and_the_evidence_chain_verifies,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -1264,4 +1273,217 @@ async fn a_slow_stream_client_lags_alone_and_catches_up(app: App) {
         "in order, none missing"
     );
     assert_eq!(late.last().map(|e| e.0), got.last().map(|e| e.0));
+}
+
+fn jpeg(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, shade])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
+}
+
+async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
+    let admin = app.token("admin.zhao").await;
+    let officer = app.token("officer.li").await;
+    let supervisor = app.token("supervisor.wang").await;
+    let camera = |fov: f64| {
+        json!({"name": "桥头摄像机", "lon": 120.3, "lat": 30.5, "height_m": 12,
+        "bearing_deg": 90, "fov_deg": fov, "range_m": 400})
+    };
+    let put = |id: &str, body: Value| {
+        let req = app
+            .http
+            .put(format!("{}/api/v1/cameras/{id}", app.base))
+            .bearer_auth(&admin)
+            .json(&body);
+        async move { req.send().await.expect("request") }
+    };
+    assert_eq!(
+        put("cam-1", camera(70.0)).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        put("cam-2", camera(70.0)).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        code(put("cam-x", camera(0.0)).await).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_camera".into())
+    );
+    let r = app
+        .get("/api/v1/cameras", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["cameras"].as_array().map(Vec::len), Some(2));
+    let token = |id: &str| {
+        let req = app.post(&format!("/api/v1/cameras/{id}/token"), &admin);
+        async move {
+            let v: Value = req
+                .send()
+                .await
+                .expect("request")
+                .json()
+                .await
+                .expect("json");
+            v["token"].as_str().expect("token").to_string()
+        }
+    };
+    let cam1 = token("cam-1").await;
+    let push = |id: &str, tok: &str, body: Vec<u8>, captured: Option<&str>| {
+        let mut req = app
+            .http
+            .post(format!("{}/api/v1/cameras/{id}/snapshots", app.base))
+            .bearer_auth(tok)
+            .header("content-type", "image/jpeg")
+            .body(body);
+        if let Some(c) = captured {
+            req = req.header("x-capture-time", c);
+        }
+        async move {
+            let r = req.send().await.expect("request");
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // Two good snapshots, one with the camera's own capture time.
+    let first = jpeg(640, 360, 10);
+    let (s, a) = push("cam-1", &cam1, first.clone(), Some("2026-11-20T08:00:05Z")).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(
+        (a["width"].as_u64(), a["captured_at"].as_str()),
+        (Some(640), Some("2026-11-20T08:00:05Z"))
+    );
+    let (s, b) = push("cam-1", &cam1, jpeg(320, 180, 200), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    // Every bad push is refused with its reason, and nothing is stored.
+    let mut bomb = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    bomb.extend(b"IHDR");
+    bomb.extend(50_000u32.to_be_bytes());
+    bomb.extend(50_000u32.to_be_bytes());
+    bomb.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    for (body, want) in [
+        (
+            b"<html>not a picture</html>".to_vec(),
+            (StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ),
+        (
+            first[..first.len() / 2].to_vec(),
+            (StatusCode::UNPROCESSABLE_ENTITY, "truncated_image"),
+        ),
+        (
+            vec![
+                0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0,
+                0, 0xFF, 0xD9,
+            ],
+            (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_image"),
+        ),
+        (
+            vec![0u8; 17 * 1024 * 1024],
+            (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        ),
+    ] {
+        let (s, v) = push("cam-1", &cam1, body, None).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str().unwrap_or_default()),
+            (want.0, want.1),
+            "{v}"
+        );
+    }
+    let (s, v) = push("cam-1", &cam1, bomb, None).await;
+    assert!(s.is_client_error(), "{s} {v}");
+    let (s, v) = push("cam-1", "cam_wrong", jpeg(64, 64, 1), None).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let (s, _) = push("cam-2", &cam1, jpeg(64, 64, 1), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a camera pushes only as itself");
+    let (s, _) = push("cam-1", &officer, jpeg(64, 64, 1), None).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "an officer's token is not a camera's"
+    );
+    let (s, _) = push("cam-1", &cam1, jpeg(64, 64, 1), Some("yesterday")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // A camera deleted: its token pushes nothing.
+    let cam2 = token("cam-2").await;
+    let r = app
+        .http
+        .delete(format!("{}/api/v1/cameras/cam-2", app.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let (s, v) = push("cam-2", &cam2, jpeg(64, 64, 1), None).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    assert_eq!(
+        app.store.evidence_chain().await.expect("chain").len(),
+        2,
+        "nothing else stored"
+    );
+
+    // The image as stored, and the chain verified.
+    let r = app
+        .get(
+            &format!("/api/v1/snapshots/{}", a["id"].as_str().expect("id")),
+            Some(&officer),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.expect("bytes").to_vec(), first);
+    let r = app
+        .get("/api/v1/snapshots/..%2F..%2Fetc", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let verify = || {
+        let req = app.get("/api/v1/evidence/verify", Some(&supervisor));
+        async move {
+            req.send()
+                .await
+                .expect("request")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    assert_eq!(verify().await, json!({"ok": true, "items": 2}));
+    let r = app
+        .get("/api/v1/evidence/verify", Some(&officer))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // One byte of the second image altered on disk: verification names it.
+    let path = app
+        .images
+        .path(b["sha256"].as_str().expect("sha"))
+        .expect("path");
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes[100] ^= 0x01;
+    std::fs::write(&path, &bytes).expect("write");
+    let v = verify().await;
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["first_bad"]["index"], 1);
+    assert_eq!(v["first_bad"]["id"], b["id"]);
+    assert!(
+        v["first_bad"]["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("altered"),
+        "{v}"
+    );
 }

@@ -14,6 +14,7 @@ pub enum Catalog {
     Zones,
     Registry,
     Watchlist,
+    Cameras,
 }
 
 impl Catalog {
@@ -24,6 +25,7 @@ impl Catalog {
             Catalog::Zones => "zones",
             Catalog::Registry => "registry",
             Catalog::Watchlist => "watchlist",
+            Catalog::Cameras => "cameras",
         }
     }
 
@@ -38,6 +40,7 @@ impl Catalog {
             Catalog::Zones => "zone",
             Catalog::Registry => "registry entry",
             Catalog::Watchlist => "watchlist entry",
+            Catalog::Cameras => "camera",
         }
     }
 }

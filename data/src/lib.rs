@@ -9,6 +9,7 @@
 //! statistics (`vessels`). `data/demo/` holds the demo river.
 
 mod catalog;
+mod evidence;
 mod sql;
 mod vessels;
 
@@ -18,6 +19,7 @@ use geofence::alert::{Alert, AlertKind, Severity};
 use serde::Serialize;
 
 pub use catalog::{Catalog, Record};
+pub use evidence::EvidenceItem;
 pub use sql::{Backend, SqlStore, fresh_postgres_database};
 /// The database driver's error, for callers that classify it.
 pub use sqlx::Error as DbError;

@@ -1,0 +1,303 @@
+//! Cameras and their evidence: the camera list (administrators edit it), a camera's push
+//! token, snapshots pushed by cameras (`POST /cameras/{id}/snapshots`, the camera's own
+//! bearer token), an evidence image by id, and the verification of the evidence chain.
+//!
+//! A pushed image is checked (`video::snapshot`: JPEG or PNG, whole, within the limits,
+//! decodable) off the async threads, stored by its SHA-256, and appended to the evidence
+//! chain; anything wrong is a 4xx with a stable code and nothing is stored.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use data::{Catalog, Store};
+use serde_json::{Value, json};
+use video::camera::{Camera, check};
+use video::evidence::{Problem, verify};
+use video::snapshot::{Limits, Rejected};
+
+use crate::auth::{ADMINS, Authed, OFFICERS, SUPERVISORS, digest};
+use crate::zones::{check_id, engine_json};
+use crate::{ApiError, AppState, json_body, now_ms, random_hex};
+
+/// Pushed images larger than this are refused (413).
+pub(crate) const SNAPSHOT_LIMIT: usize = 16 * 1024 * 1024;
+
+pub(crate) async fn list(State(st): State<AppState>, who: Authed) -> Result<Json<Value>, ApiError> {
+    who.require(&OFFICERS)?;
+    let records = st.store.records(Catalog::Cameras).await?;
+    Ok(Json(
+        json!({"cameras": records.into_iter().map(|r| r.body).collect::<Vec<_>>()}),
+    ))
+}
+
+/// `PUT /cameras/{id}`: creates or replaces a camera.
+pub(crate) async fn put(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    who.require(&ADMINS)?;
+    check_id("camera", &id)?;
+    let mut v = json_body(body)?;
+    if let Value::Object(m) = &mut v {
+        m.insert("id".into(), Value::String(id.clone()));
+    }
+    let cam: Camera = serde_json::from_value(v)
+        .map_err(|e| ApiError::invalid("bad_camera", format!("camera {id:?}: {e}")))?;
+    check(&cam).map_err(|e| ApiError::invalid("bad_camera", format!("camera {id:?}: {e}")))?;
+    let body = serde_json::to_value(&cam)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let created = st
+        .store
+        .put_record(Catalog::Cameras, &id, &body, &who.0.name, now_ms())
+        .await?;
+    let engine = st.node.reload(Catalog::Cameras).await;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({"camera": body, "engine": engine_json(engine)})),
+    ))
+}
+
+pub(crate) async fn delete(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    who.require(&ADMINS)?;
+    if check_id("camera", &id).is_err() {
+        return Err(ApiError::not_found(format!("no camera {id:?}")));
+    }
+    st.store
+        .delete_record(Catalog::Cameras, &id, &who.0.name, now_ms())
+        .await?;
+    Ok(Json(json!({"deleted": id})))
+}
+
+/// `POST /cameras/{id}/token`: a new push token for the camera, shown once.
+pub(crate) async fn token(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    who.require(&ADMINS)?;
+    if check_id("camera", &id).is_err() || st.store.record(Catalog::Cameras, &id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no camera {id:?}")));
+    }
+    let token = format!("cam_{}", random_hex(32));
+    let now = now_ms();
+    st.store
+        .create_camera_token(&digest(&token), &id, now)
+        .await?;
+    st.store
+        .audit(&who.0.name, "cameras.token", &id, "", now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"camera": id, "token": token})),
+    ))
+}
+
+/// The capture time a camera states: `X-Capture-Time` (RFC 3339 or ms), else `None`.
+fn capture_time(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get("x-capture-time") else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or_default().trim();
+    s.parse::<i64>()
+        .ok()
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.timestamp_millis())
+        })
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid("bad_capture_time", format!("X-Capture-Time {s:?}")))
+}
+
+/// `POST /cameras/{id}/snapshots`: a camera pushes a JPEG (or PNG) with its own token.
+pub(crate) async fn push(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let unauthenticated = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "a camera token is required",
+        )
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or_else(unauthenticated)?;
+    let camera = st
+        .store
+        .camera_of_token(&digest(token))
+        .await?
+        .ok_or_else(unauthenticated)?;
+    if camera != id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this token belongs to another camera",
+        ));
+    }
+    if st.store.record(Catalog::Cameras, &id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no camera {id:?}")));
+    }
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
+        } else {
+            ApiError::invalid("bad_request", e.body_text())
+        }
+    })?;
+    let received = now_ms();
+    let captured = capture_time(&headers)?.unwrap_or(received);
+    let images = st.images.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_image_store",
+            "no image store",
+        )
+    })?;
+    // Decoding is CPU work: off the async threads.
+    let checked = tokio::task::spawn_blocking(move || {
+        let limits = Limits {
+            max_bytes: SNAPSHOT_LIMIT,
+            ..Limits::default()
+        };
+        video::snapshot::check(&bytes, &limits).and_then(|c| {
+            images
+                .put(&bytes)
+                .map(|sha| (c, sha))
+                .map_err(|e| Rejected::Corrupt(format!("storing: {e}")))
+        })
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let (info, sha) = checked.map_err(|r| match r {
+        Rejected::TooLarge { .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, r.code(), r.to_string())
+        }
+        Rejected::Corrupt(ref why) if why.starts_with("storing:") => {
+            tracing::error!("evidence images: {why}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the image store failed",
+            )
+        }
+        _ => ApiError::invalid(r.code(), r.to_string()),
+    })?;
+    let item = st
+        .store
+        .append_evidence(&id, &sha, captured, received)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": item.id,
+            "camera": id,
+            "sha256": sha,
+            "width": info.width,
+            "height": info.height,
+            "format": info.format,
+            "captured_at": geofence::alert::rfc3339(captured),
+            "chain": item.chain,
+        })),
+    ))
+}
+
+/// `GET /snapshots/{id}`: an evidence image, as stored.
+pub(crate) async fn image(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    who.require(&OFFICERS)?;
+    let not_found = || ApiError::not_found(format!("no snapshot {id:?}"));
+    if check_id("snapshot", &id).is_err() {
+        return Err(not_found());
+    }
+    let item = st.store.evidence(&id).await?.ok_or_else(not_found)?;
+    let images = st.images.clone().ok_or_else(not_found)?;
+    let sha = item.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || images.get(&sha))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GONE,
+                "image_missing",
+                "the image is missing; run the evidence verification",
+            )
+        })?;
+    let kind = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::ETAG, format!("\"{}\"", item.sha256)),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /evidence/verify`: every image rehashed and every link recomputed.
+pub(crate) async fn verify_chain(
+    State(st): State<AppState>,
+    who: Authed,
+) -> Result<Json<Value>, ApiError> {
+    who.require(&SUPERVISORS)?;
+    let items: Vec<video::evidence::Item> = st
+        .store
+        .evidence_chain()
+        .await?
+        .iter()
+        .map(data::EvidenceItem::as_chained)
+        .collect();
+    let Some(images) = st.images.clone() else {
+        return Ok(Json(json!({"ok": items.is_empty(), "items": items.len()})));
+    };
+    let result = tokio::task::spawn_blocking(move || verify(&items, &images))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    st.store
+        .audit(
+            &who.0.name,
+            "evidence.verify",
+            "",
+            &format!("{result:?}"),
+            now_ms(),
+        )
+        .await?;
+    Ok(Json(match result {
+        Ok(n) => json!({"ok": true, "items": n}),
+        Err(f) => json!({
+            "ok": false,
+            "first_bad": {"index": f.index, "id": f.id, "problem": match f.problem {
+                Problem::Missing => "missing".to_string(),
+                Problem::Altered { found } => format!("altered (now hashes to {found})"),
+                Problem::Broken => "chain broken (a record edited, removed or inserted)".to_string(),
+            }},
+        }),
+    }))
+}
