@@ -35,6 +35,8 @@ pub struct StoreSettings {
     pub snapshot_every_s: u64,
     /// When set, `/metrics` wants `Authorization: Bearer` this.
     pub metrics_token: Option<String>,
+    /// A snapshot captured this close to an alert's moment is its evidence.
+    pub evidence_window_s: u64,
 }
 
 impl Default for StoreSettings {
@@ -44,6 +46,7 @@ impl Default for StoreSettings {
             track_retention_days: 30,
             snapshot_every_s: 60,
             metrics_token: None,
+            evidence_window_s: 60,
         }
     }
 }

@@ -154,7 +154,8 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let state = api::AppState::new(store.clone())
         .with_images(images)
         .with_node(Arc::new(node))
-        .with_metrics_token(settings.store.metrics_token.clone());
+        .with_metrics_token(settings.store.metrics_token.clone())
+        .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
     let server = rt.spawn(async move {
         let stopped = async move {
             let _ = api_stop.changed().await;

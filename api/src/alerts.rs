@@ -179,9 +179,11 @@ pub(crate) async fn detail(
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alert {id}"))
     })?;
     let events = st.store.alert_events(&id).await?;
+    let snapshots = crate::cameras::alert_snapshots(&st, &a.alert).await?;
     let mut v = alert_json(&a);
     if let Value::Object(m) = &mut v {
         m.insert("track".into(), evidence_track(&a));
+        m.insert("snapshots".into(), Value::Array(snapshots));
         m.insert(
             "history".into(),
             events

@@ -6,6 +6,8 @@
 //! decodable) off the async threads, stored by its SHA-256, and appended to the evidence
 //! chain; anything wrong is a 4xx with a stable code and nothing is stored.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -54,6 +56,7 @@ pub(crate) async fn put(
         .store
         .put_record(Catalog::Cameras, &id, &body, &who.0.name, now_ms())
         .await?;
+    forget_camera_index(&st);
     let engine = st.node.reload(Catalog::Cameras).await;
     let status = if created {
         StatusCode::CREATED
@@ -78,6 +81,7 @@ pub(crate) async fn delete(
     st.store
         .delete_record(Catalog::Cameras, &id, &who.0.name, now_ms())
         .await?;
+    forget_camera_index(&st);
     Ok(Json(json!({"deleted": id})))
 }
 
@@ -300,4 +304,109 @@ pub(crate) async fn verify_chain(
             }},
         }),
     }))
+}
+
+/// The cameras and their fields of view as zones of kind `camera_fov` in a geofence index:
+/// "which cameras see this point" is one lookup. Built when first needed, dropped when a
+/// camera is edited.
+#[derive(Debug)]
+pub(crate) struct CameraIndex {
+    cameras: Vec<Camera>,
+    zones: geofence::index::ZoneIndex,
+}
+
+impl CameraIndex {
+    fn new(cameras: Vec<Camera>) -> CameraIndex {
+        let zones = cameras
+            .iter()
+            .map(|c| {
+                geofence::sector::camera_zone(
+                    &c.id,
+                    &geofence::sector::Sector {
+                        lon: c.lon,
+                        lat: c.lat,
+                        bearing_deg: c.bearing_deg,
+                        fov_deg: c.fov_deg,
+                        range_m: c.range_m,
+                    },
+                )
+            })
+            .collect();
+        CameraIndex {
+            zones: geofence::index::ZoneIndex::new(zones),
+            cameras,
+        }
+    }
+
+    /// The cameras whose field of view holds (lon, lat).
+    pub(crate) fn seeing(&self, lon: f64, lat: f64) -> Vec<&Camera> {
+        self.zones
+            .zone_indices_at(lon, lat)
+            .filter_map(|z| self.cameras.get(z as usize))
+            .collect()
+    }
+}
+
+async fn camera_index(st: &AppState) -> Result<Arc<CameraIndex>, ApiError> {
+    if let Ok(guard) = st.camera_index.lock()
+        && let Some(ix) = guard.as_ref()
+    {
+        return Ok(ix.clone());
+    }
+    let cameras: Vec<Camera> = st
+        .store
+        .records(Catalog::Cameras)
+        .await?
+        .into_iter()
+        .filter_map(|r| serde_json::from_value(r.body).ok())
+        .collect();
+    let ix = Arc::new(
+        tokio::task::spawn_blocking(move || CameraIndex::new(cameras))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?,
+    );
+    if let Ok(mut guard) = st.camera_index.lock() {
+        *guard = Some(ix.clone());
+    }
+    Ok(ix)
+}
+
+pub(crate) fn forget_camera_index(st: &AppState) {
+    if let Ok(mut guard) = st.camera_index.lock() {
+        *guard = None;
+    }
+}
+
+/// An alert's snapshots: from each camera whose field of view holds the alert's position,
+/// the image captured nearest the moment the alert was detected, within the evidence
+/// window; with where the vessel should stand in the frame (0 = left edge, 1 = right).
+pub(crate) async fn alert_snapshots(
+    st: &AppState,
+    a: &geofence::alert::Alert,
+) -> Result<Vec<Value>, ApiError> {
+    let ix = camera_index(st).await?;
+    let mut out = Vec::new();
+    for cam in ix.seeing(a.position.0, a.position.1) {
+        let Some(item) = st
+            .store
+            .evidence_near(&cam.id, a.detected_at_ms, st.evidence_window_ms)
+            .await?
+        else {
+            continue;
+        };
+        let x = video::view::frame_x(cam, a.position, 10_000).map(|x| f64::from(x) / 10_000.0);
+        out.push(json!({
+            "id": item.id,
+            "camera": cam.id,
+            "camera_name": cam.name,
+            "captured_at": geofence::alert::rfc3339(item.captured_at_ms),
+            "sha256": item.sha256,
+            "url": format!("/api/v1/snapshots/{}", item.id),
+            "vessel_bearing_deg": (video::view::bearing_deg((cam.lon, cam.lat), a.position) * 10.0).round() / 10.0,
+            "vessel_frame_x": x,
+        }));
+    }
+    Ok(out)
 }

@@ -52,6 +52,9 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Where evidence images are kept (none: snapshot routes answer 503).
     pub images: Option<Arc<video::evidence::ImageStore>>,
+    /// How far from an alert's moment a snapshot may be captured to be its evidence.
+    pub evidence_window_ms: i64,
+    camera_index: Arc<std::sync::Mutex<Option<Arc<cameras::CameraIndex>>>>,
     login_limiter: Arc<auth::LoginLimiter>,
 }
 
@@ -63,6 +66,8 @@ impl AppState {
             node: Arc::new(NoEngine),
             metrics_token: None,
             images: None,
+            evidence_window_ms: 60_000,
+            camera_index: Arc::default(),
             login_limiter: Arc::default(),
         }
     }
@@ -76,6 +81,13 @@ impl AppState {
 
     pub fn with_node(self, node: Arc<dyn Node>) -> AppState {
         AppState { node, ..self }
+    }
+
+    pub fn with_evidence_window_ms(self, ms: i64) -> AppState {
+        AppState {
+            evidence_window_ms: ms,
+            ..self
+        }
     }
 
     pub fn with_metrics_token(self, token: Option<String>) -> AppState {

@@ -113,6 +113,26 @@ impl SqlStore {
         row.as_ref().map(row_to_item).transpose()
     }
 
+    /// A camera's item captured nearest to `t_ms`, within `window_ms` either side.
+    pub async fn evidence_near(
+        &self,
+        camera_id: &str,
+        t_ms: i64,
+        window_ms: i64,
+    ) -> Result<Option<EvidenceItem>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM evidence WHERE camera_id = $1 AND captured_at >= $2 \
+             AND captured_at <= $3 ORDER BY ABS(captured_at - $4), seq LIMIT 1"
+        ))
+        .bind(camera_id)
+        .bind(t_ms - window_ms)
+        .bind(t_ms + window_ms)
+        .bind(t_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(row_to_item).transpose()
+    }
+
     /// Records a camera's push token (by its digest).
     pub async fn create_camera_token(
         &self,
