@@ -110,8 +110,30 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let (to_store, from_engine) = mpsc::channel::<ToStore>(4096);
     let (control_tx, control) = mpsc::channel::<Control>(16);
     let counters = Arc::new(EngineCounters::default());
+    let node = EngineNode {
+        store: store.clone(),
+        control: control_tx,
+        receivers: receivers
+            .iter()
+            .cloned()
+            .zip(running.stats.iter().cloned())
+            .collect(),
+        counters: counters.clone(),
+    };
+    let images = video::evidence::ImageStore::open(&opts.state_dir.join("images"))
+        .with_context(|| format!("the image store in {}", opts.state_dir.display()))?;
+    let state = api::AppState::new(store.clone())
+        .with_images(images)
+        .with_node(Arc::new(node))
+        .with_metrics_token(settings.store.metrics_token.clone())
+        .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
     let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
-    let writer = rt.spawn(store_writer(store.clone(), from_engine, retention_ms));
+    let writer = rt.spawn(store_writer(
+        store.clone(),
+        from_engine,
+        retention_ms,
+        state.clone(),
+    ));
     // What the journal's replay found goes to the store first (ids already there are
     // no-ops).
     for u in restored.updates {
@@ -139,23 +161,6 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         tracing::info!("api listening on {a}");
     }
     let (api_stop_tx, mut api_stop) = watch::channel(false);
-    let node = EngineNode {
-        store: store.clone(),
-        control: control_tx,
-        receivers: receivers
-            .iter()
-            .cloned()
-            .zip(running.stats.iter().cloned())
-            .collect(),
-        counters,
-    };
-    let images = video::evidence::ImageStore::open(&opts.state_dir.join("images"))
-        .with_context(|| format!("the image store in {}", opts.state_dir.display()))?;
-    let state = api::AppState::new(store.clone())
-        .with_images(images)
-        .with_node(Arc::new(node))
-        .with_metrics_token(settings.store.metrics_token.clone())
-        .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
     let server = rt.spawn(async move {
         let stopped = async move {
             let _ = api_stop.changed().await;
@@ -260,6 +265,7 @@ async fn store_writer(
     store: Arc<SqlStore>,
     mut from_engine: mpsc::Receiver<ToStore>,
     retention_ms: i64,
+    api: api::AppState,
 ) -> u64 {
     let mut stored = 0u64;
     let mut newest = i64::MIN;
@@ -276,6 +282,15 @@ async fn store_writer(
                 match r {
                     Ok(()) => stored += 1,
                     Err(e) => tracing::error!("storing an alert update: {e}"),
+                }
+                // The cameras that see it are asked for a snapshot now, beside the writer.
+                if let AlertUpdate::Opened(a) = u {
+                    let api = api.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = api::cameras::pull_for_alert(&api, &a).await {
+                            tracing::warn!("snapshots for alert {}: {}", a.id, e.message());
+                        }
+                    });
                 }
             }
             ToStore::Vessels(states, points) => {

@@ -410,3 +410,74 @@ pub(crate) async fn alert_snapshots(
     }
     Ok(out)
 }
+
+/// How long a camera may take to answer a snapshot request.
+const PULL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Pulls a snapshot from every camera with a `snapshot_url` whose field of view holds the
+/// alert's position (credentials in the URL go as HTTP Basic), checks and stores each like
+/// a pushed one, and returns the evidence items made. A camera that fails is logged and
+/// skipped; the others still answer.
+pub async fn pull_for_alert(
+    st: &AppState,
+    a: &geofence::alert::Alert,
+) -> Result<Vec<data::EvidenceItem>, ApiError> {
+    let ix = camera_index(st).await?;
+    let Some(images) = st.images.clone() else {
+        return Ok(Vec::new());
+    };
+    let http = reqwest::Client::builder()
+        .timeout(PULL_TIMEOUT)
+        .build()
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let mut made = Vec::new();
+    for cam in ix.seeing(a.position.0, a.position.1) {
+        let Some(url) = cam.snapshot_url.clone() else {
+            continue;
+        };
+        let fetched = async {
+            let r = http.get(&url).send().await?.error_for_status()?;
+            let stated = r
+                .headers()
+                .get("x-capture-time")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+                .map(|t| t.timestamp_millis());
+            Ok::<_, reqwest::Error>((stated, r.bytes().await?))
+        }
+        .await;
+        let (stated, bytes) = match fetched {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(camera = %cam.id, "pulling a snapshot for alert {}: {}", a.id, e.without_url());
+                continue;
+            }
+        };
+        let received = now_ms();
+        let store_images = images.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            let limits = Limits {
+                max_bytes: SNAPSHOT_LIMIT,
+                ..Limits::default()
+            };
+            video::snapshot::check(&bytes, &limits)
+                .map_err(|r| r.to_string())
+                .and_then(|_| store_images.put(&bytes).map_err(|e| e.to_string()))
+        })
+        .await;
+        match checked {
+            Ok(Ok(sha)) => {
+                let item = st
+                    .store
+                    .append_evidence(&cam.id, &sha, stated.unwrap_or(received), received)
+                    .await?;
+                made.push(item);
+            }
+            Ok(Err(why)) => {
+                tracing::warn!(camera = %cam.id, "the snapshot for alert {} was refused: {why}", a.id)
+            }
+            Err(e) => tracing::warn!(camera = %cam.id, "checking a snapshot: {e}"),
+        }
+    }
+    Ok(made)
+}

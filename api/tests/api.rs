@@ -16,6 +16,7 @@ struct App {
     store: Arc<SqlStore>,
     ids: Vec<String>,
     images: video::evidence::ImageStore,
+    state: AppState,
 }
 
 impl App {
@@ -158,13 +159,14 @@ async fn spawn_app(backend: Backend) -> Option<App> {
     ));
     let images = video::evidence::ImageStore::open(&images_dir).expect("image store");
     let state = AppState::new(store.clone()).with_images(images.clone());
-    tokio::spawn(api::serve(listener, state, std::future::pending()));
+    tokio::spawn(api::serve(listener, state.clone(), std::future::pending()));
     Some(App {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
         store,
         ids,
         images,
+        state,
     })
 }
 
@@ -182,6 +184,7 @@ on_both!(
     readiness_and_metrics,
     a_slow_stream_client_lags_alone_and_catches_up,
     cameras_push_snapshots_and_the_evidence_chain_verifies,
+    cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -1486,4 +1489,131 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
             .starts_with("altered"),
         "{v}"
     );
+}
+
+async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) {
+    use axum::http::HeaderMap;
+    // A stand-in tower camera: its snapshot URL wants HTTP Basic admin:s3cret.
+    let frame = jpeg(320, 180, 42);
+    let asked = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let cam_app = {
+        let (frame, asked) = (frame.clone(), asked.clone());
+        axum::Router::new().route(
+            "/snap.jpg",
+            axum::routing::get(move |headers: HeaderMap| {
+                let (frame, asked) = (frame.clone(), asked.clone());
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    if let Ok(mut a) = asked.lock() {
+                        a.push(auth.clone());
+                    }
+                    if auth == "Basic YWRtaW46czNjcmV0" {
+                        (
+                            axum::http::StatusCode::OK,
+                            [("x-capture-time", "2026-11-20T00:00:03Z")],
+                            frame,
+                        )
+                    } else {
+                        (
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            [("x-capture-time", "")],
+                            Vec::new(),
+                        )
+                    }
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let cam_addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, cam_app).await;
+    });
+    // A port nobody listens on.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let closed_addr = closed.local_addr().expect("addr");
+    drop(closed);
+
+    let admin = app.token("admin.zhao").await;
+    let west = 120.3 - 200.0 / (111_194.93 * 30.5f64.to_radians().cos());
+    for (id, url, lon) in [
+        (
+            "cam-good",
+            format!("http://admin:s3cret@{cam_addr}/snap.jpg"),
+            west,
+        ),
+        (
+            "cam-badpw",
+            format!("http://admin:guess@{cam_addr}/snap.jpg"),
+            west,
+        ),
+        ("cam-down", format!("http://{closed_addr}/snap.jpg"), west),
+        // Looks the other way: not asked.
+        (
+            "cam-away",
+            format!("http://admin:s3cret@{cam_addr}/snap.jpg"),
+            120.31,
+        ),
+    ] {
+        let r = app
+            .http
+            .put(format!("{}/api/v1/cameras/{id}", app.base))
+            .bearer_auth(&admin)
+            .json(
+                &json!({"lon": lon, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
+                          "fov_deg": 60, "range_m": 400, "snapshot_url": url}),
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let alert = app
+        .store
+        .alert(&app.ids[0])
+        .await
+        .expect("read")
+        .expect("alert")
+        .alert;
+    let made = api::cameras::pull_for_alert(&app.state, &alert)
+        .await
+        .expect("pull");
+    assert_eq!(made.len(), 1, "one camera answered with an image");
+    assert_eq!(made[0].camera_id, "cam-good");
+    let asked = asked.lock().map(|a| a.clone()).unwrap_or_default();
+    assert_eq!(
+        asked.len(),
+        2,
+        "cam-good and cam-badpw asked, cam-away not: {asked:?}"
+    );
+    assert!(asked.contains(&"Basic YWRtaW46czNjcmV0".to_string()));
+    // The alert's evidence now holds the pulled frame, at the camera's stated time.
+    let officer = app.token("officer.li").await;
+    let v: Value = app
+        .get(&format!("/api/v1/alerts/{}", app.ids[0]), Some(&officer))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["snapshots"][0]["camera"], "cam-good");
+    assert_eq!(v["snapshots"][0]["captured_at"], "2026-11-20T00:00:03Z");
+    let r = app
+        .get(
+            v["snapshots"][0]["url"].as_str().expect("url"),
+            Some(&officer),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.bytes().await.expect("bytes").to_vec(), frame);
 }
