@@ -326,7 +326,8 @@ impl CameraIndex {
                         lon: c.lon,
                         lat: c.lat,
                         bearing_deg: c.bearing_deg,
-                        fov_deg: c.fov_deg,
+                        // A PTZ head is pointed at the vessel: it sees all round.
+                        fov_deg: if c.ptz.is_some() { 360.0 } else { c.fov_deg },
                         range_m: c.range_m,
                     },
                 )
@@ -396,7 +397,12 @@ pub(crate) async fn alert_snapshots(
         else {
             continue;
         };
-        let x = video::view::frame_x(cam, a.position, 10_000).map(|x| f64::from(x) / 10_000.0);
+        // A PTZ camera was pointed at the vessel: the middle of its frame.
+        let x = if cam.ptz.is_some() {
+            Some(0.5)
+        } else {
+            video::view::frame_x(cam, a.position, 10_000).map(|x| f64::from(x) / 10_000.0)
+        };
         out.push(json!({
             "id": item.id,
             "camera": cam.id,
@@ -435,6 +441,24 @@ pub async fn pull_for_alert(
         let Some(url) = cam.snapshot_url.clone() else {
             continue;
         };
+        if let Some(ptz) = &cam.ptz {
+            let pt = video::view::pan_tilt(cam, a.position);
+            let moved = http
+                .post(&ptz.onvif_url)
+                .header(
+                    header::CONTENT_TYPE,
+                    "application/soap+xml; charset=utf-8; action=\"http://www.onvif.org/ver20/ptz/wsdl/AbsoluteMove\"",
+                )
+                .body(video::view::onvif_absolute_move(&ptz.profile, &pt))
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status);
+            if let Err(e) = moved {
+                tracing::warn!(camera = %cam.id, "pointing at alert {}: {}", a.id, e.without_url());
+                continue;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(ptz.settle_ms)).await;
+        }
         let fetched = async {
             let r = http.get(&url).send().await?.error_for_status()?;
             let stated = r

@@ -1496,37 +1496,52 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
     // A stand-in tower camera: its snapshot URL wants HTTP Basic admin:s3cret.
     let frame = jpeg(320, 180, 42);
     let asked = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    // And a stand-in ONVIF PTZ service: what it was told.
+    let moves = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let cam_app = {
-        let (frame, asked) = (frame.clone(), asked.clone());
-        axum::Router::new().route(
-            "/snap.jpg",
-            axum::routing::get(move |headers: HeaderMap| {
-                let (frame, asked) = (frame.clone(), asked.clone());
-                async move {
-                    let auth = headers
-                        .get("authorization")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_string();
-                    if let Ok(mut a) = asked.lock() {
-                        a.push(auth.clone());
+        let (frame, asked, moves) = (frame.clone(), asked.clone(), moves.clone());
+        axum::Router::new()
+            .route(
+                "/onvif/ptz",
+                axum::routing::post(move |body: String| {
+                    let moves = moves.clone();
+                    async move {
+                        if let Ok(mut m) = moves.lock() {
+                            m.push(body);
+                        }
+                        "<s:Envelope/>"
                     }
-                    if auth == "Basic YWRtaW46czNjcmV0" {
-                        (
-                            axum::http::StatusCode::OK,
-                            [("x-capture-time", "2026-11-20T00:00:03Z")],
-                            frame,
-                        )
-                    } else {
-                        (
-                            axum::http::StatusCode::UNAUTHORIZED,
-                            [("x-capture-time", "")],
-                            Vec::new(),
-                        )
+                }),
+            )
+            .route(
+                "/snap.jpg",
+                axum::routing::get(move |headers: HeaderMap| {
+                    let (frame, asked) = (frame.clone(), asked.clone());
+                    async move {
+                        let auth = headers
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string();
+                        if let Ok(mut a) = asked.lock() {
+                            a.push(auth.clone());
+                        }
+                        if auth == "Basic YWRtaW46czNjcmV0" {
+                            (
+                                axum::http::StatusCode::OK,
+                                [("x-capture-time", "2026-11-20T00:00:03Z")],
+                                frame,
+                            )
+                        } else {
+                            (
+                                axum::http::StatusCode::UNAUTHORIZED,
+                                [("x-capture-time", "")],
+                                Vec::new(),
+                            )
+                        }
                     }
-                }
-            }),
-        )
+                }),
+            )
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -27,6 +27,31 @@ pub struct Camera {
     /// Where a JPEG of the current view can be fetched (HTTP GET).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_url: Option<String>,
+    /// A pan-tilt head steered over ONVIF: it is pointed at a vessel before a snapshot is
+    /// pulled, so it can see all round (within `range_m`), not just `fov_deg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptz: Option<Ptz>,
+}
+
+/// An ONVIF PTZ service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ptz {
+    /// The PTZ service's address (credentials in it go as HTTP Basic).
+    pub onvif_url: String,
+    /// The media profile to move.
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    /// How long the head takes to settle after a move before a snapshot is taken.
+    #[serde(default = "default_settle_ms")]
+    pub settle_ms: u64,
+}
+
+fn default_profile() -> String {
+    "Profile_1".into()
+}
+
+fn default_settle_ms() -> u64 {
+    1500
 }
 
 /// A camera that did not load.
@@ -70,6 +95,17 @@ pub fn check(c: &Camera) -> Result<(), String> {
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
         return Err(format!("snapshot_url {u:?}: not an http(s) URL"));
+    }
+    if let Some(p) = &c.ptz {
+        if !(p.onvif_url.starts_with("http://") || p.onvif_url.starts_with("https://")) {
+            return Err(format!(
+                "ptz.onvif_url {:?}: not an http(s) URL",
+                p.onvif_url
+            ));
+        }
+        if p.profile.is_empty() || p.profile.len() > 64 || p.settle_ms > 30_000 {
+            return Err("ptz: profile 1-64 characters, settle_ms at most 30 000".into());
+        }
     }
     Ok(())
 }

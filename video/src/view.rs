@@ -6,7 +6,8 @@
 //! use video::view::{bearing_deg, frame_x};
 //!
 //! let cam = Camera { id: "cam-1".into(), name: String::new(), lon: 120.0, lat: 30.0,
-//!     height_m: 12.0, bearing_deg: 90.0, fov_deg: 60.0, range_m: 1000.0, snapshot_url: None };
+//!     height_m: 12.0, bearing_deg: 90.0, fov_deg: 60.0, range_m: 1000.0, snapshot_url: None,
+//!     ptz: None };
 //! // Dead ahead: the centre column. Behind: not in the frame at all.
 //! assert_eq!(frame_x(&cam, (120.004, 30.0), 1920), Some(960));
 //! assert_eq!(frame_x(&cam, (119.996, 30.0), 1920), None);
@@ -87,6 +88,25 @@ impl PanTilt {
     }
 }
 
+/// The SOAP request of ONVIF's `AbsoluteMove` to `pt` in the generic position space.
+pub fn onvif_absolute_move(profile: &str, pt: &PanTilt) -> String {
+    let (x, y) = pt.onvif();
+    let profile: String = profile
+        .chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '&' => "&amp;".to_string(),
+            '"' => "&quot;".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"><tptz:AbsoluteMove><tptz:ProfileToken>{profile}</tptz:ProfileToken><tptz:Position><tt:PanTilt x="{x:.5}" y="{y:.5}" space="http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace"/></tptz:Position></tptz:AbsoluteMove></s:Body></s:Envelope>"#
+    )
+}
+
 /// The pan and tilt that put the vessel (at the waterline) in the centre of the frame.
 pub fn pan_tilt(cam: &Camera, vessel: (f64, f64)) -> PanTilt {
     let d = distance_m((cam.lon, cam.lat), vessel).max(0.1);
@@ -112,6 +132,7 @@ mod tests {
             fov_deg: fov,
             range_m: 2000.0,
             snapshot_url: None,
+            ptz: None,
         }
     }
 
@@ -160,6 +181,12 @@ mod tests {
         assert!((p.tilt_deg + 45.0).abs() < 1e-3);
         let (x, y) = p.onvif();
         assert!((x - 0.5).abs() < 1e-6 && (y + 0.5).abs() < 1e-4);
+        let soap = onvif_absolute_move("Profile<1>", &p);
+        assert!(
+            soap.contains(r#"<tt:PanTilt x="0.50000" y="-0.50000""#),
+            "{soap}"
+        );
+        assert!(soap.contains("<tptz:ProfileToken>Profile&lt;1&gt;</tptz:ProfileToken>"));
         let behind_left = pan_tilt(&c, at(300.0, 1000.0));
         assert!((behind_left.pan_from_home_deg + 150.0).abs() < 1e-3);
     }
