@@ -36,16 +36,18 @@ fn bad_filter(field: &str, value: &str) -> ApiError {
     )
 }
 
-/// RFC 3339, or ms since the UNIX epoch.
+/// A time given as RFC 3339, or as ms since the UNIX epoch.
+pub(crate) fn parse_time(v: &str) -> Option<i64> {
+    v.parse::<i64>().ok().or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(v)
+            .ok()
+            .map(|t| t.timestamp_millis())
+    })
+}
+
+/// A time filter: RFC 3339, or ms since the UNIX epoch.
 pub(crate) fn time_param(field: &str, v: &str) -> Result<i64, ApiError> {
-    v.parse::<i64>()
-        .ok()
-        .or_else(|| {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .ok()
-                .map(|t| t.timestamp_millis())
-        })
-        .ok_or_else(|| bad_filter(field, v))
+    parse_time(v).ok_or_else(|| bad_filter(field, v))
 }
 
 fn filter(q: &AlertQuery) -> Result<AlertFilter, ApiError> {

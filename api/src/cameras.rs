@@ -19,8 +19,9 @@ use video::camera::{Camera, check};
 use video::evidence::{Problem, verify};
 use video::snapshot::{Limits, Rejected};
 
+use crate::alerts::parse_time;
 use crate::auth::{ADMINS, Authed, OFFICERS, SUPERVISORS, digest};
-use crate::zones::{check_id, engine_json};
+use crate::zones::{check_id, delete_checked, engine_json};
 use crate::{ApiError, AppState, json_body, now_ms, random_hex};
 
 /// Pushed images larger than this are refused (413).
@@ -74,13 +75,7 @@ pub(crate) async fn delete(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    who.require(&ADMINS)?;
-    if check_id("camera", &id).is_err() {
-        return Err(ApiError::not_found(format!("no camera {id:?}")));
-    }
-    st.store
-        .delete_record(Catalog::Cameras, &id, &who.0.name, now_ms())
-        .await?;
+    delete_checked(&st, &who, Catalog::Cameras, &id).await?;
     forget_camera_index(&st);
     Ok(Json(json!({"deleted": id})))
 }
@@ -115,13 +110,7 @@ fn capture_time(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         return Ok(None);
     };
     let s = v.to_str().unwrap_or_default().trim();
-    s.parse::<i64>()
-        .ok()
-        .or_else(|| {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .ok()
-                .map(|t| t.timestamp_millis())
-        })
+    parse_time(s)
         .map(Some)
         .ok_or_else(|| ApiError::invalid("bad_capture_time", format!("X-Capture-Time {s:?}")))
 }
@@ -465,8 +454,7 @@ pub async fn pull_for_alert(
                 .headers()
                 .get("x-capture-time")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
-                .map(|t| t.timestamp_millis());
+                .and_then(|v| parse_time(v.trim()));
             Ok::<_, reqwest::Error>((stated, r.bytes().await?))
         }
         .await;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{ADMINS, Authed, OFFICERS};
-use crate::zones::{check_id, engine_json};
+use crate::zones::{check_id, delete_checked, engine_json};
 use crate::{ApiError, AppState, json_body, now_ms, random_hex};
 
 fn columns(c: Catalog) -> &'static [&'static str] {
@@ -298,10 +298,7 @@ pub(crate) async fn delete(
     Extension(c): Extension<Catalog>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    who.require(&ADMINS)?;
-    st.store
-        .delete_record(c, &id, &who.0.name, now_ms())
-        .await?;
+    delete_checked(&st, &who, c, &id).await?;
     let engine = st.node.reload(c).await;
     Ok(Json(json!({"deleted": id, "engine": engine_json(engine)})))
 }

@@ -162,6 +162,21 @@ pub(crate) async fn put(
     ))
 }
 
+/// Deletes a record as an administrator: an id that cannot exist is 404, as a missing one.
+pub(crate) async fn delete_checked(
+    st: &AppState,
+    who: &Authed,
+    c: Catalog,
+    id: &str,
+) -> Result<(), ApiError> {
+    who.require(&ADMINS)?;
+    if check_id(c.item(), id).is_err() {
+        return Err(ApiError::not_found(format!("no {} {id:?}", c.item())));
+    }
+    st.store.delete_record(c, id, &who.0.name, now_ms()).await?;
+    Ok(())
+}
+
 pub(crate) fn engine_json(r: Result<Value, String>) -> Value {
     match r {
         Ok(v) => v,
@@ -174,13 +189,7 @@ pub(crate) async fn delete(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    who.require(&ADMINS)?;
-    if check_id("zone", &id).is_err() {
-        return Err(ApiError::not_found(format!("no zone {id:?}")));
-    }
-    st.store
-        .delete_record(Catalog::Zones, &id, &who.0.name, now_ms())
-        .await?;
+    delete_checked(&st, &who, Catalog::Zones, &id).await?;
     let engine = st.node.reload(Catalog::Zones).await;
     Ok(Json(json!({"deleted": id, "engine": engine_json(engine)})))
 }
