@@ -148,9 +148,10 @@ pub(crate) async fn push(
             "this token belongs to another camera",
         ));
     }
-    if st.store.record(Catalog::Cameras, &id).await?.is_none() {
-        return Err(ApiError::not_found(format!("no camera {id:?}")));
-    }
+    let offset_min = match st.store.record(Catalog::Cameras, &id).await? {
+        None => return Err(ApiError::not_found(format!("no camera {id:?}"))),
+        Some(r) => serde_json::from_value::<Camera>(r.body).map_or(0, |c| c.utc_offset_minutes),
+    };
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
@@ -159,7 +160,7 @@ pub(crate) async fn push(
         }
     })?;
     let received = now_ms();
-    let captured = capture_time(&headers)?.unwrap_or(received);
+    let stated = capture_time(&headers)?;
     let images = st.images.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -174,15 +175,16 @@ pub(crate) async fn push(
             ..Limits::default()
         };
         video::snapshot::check(&bytes, &limits).and_then(|c| {
+            let exif = video::snapshot::exif_time(&bytes, offset_min);
             images
                 .put(&bytes)
-                .map(|sha| (c, sha))
+                .map(|sha| (c, sha, exif))
                 .map_err(|e| Rejected::Corrupt(format!("storing: {e}")))
         })
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let (info, sha) = checked.map_err(|r| match r {
+    let (info, sha, exif) = checked.map_err(|r| match r {
         Rejected::TooLarge { .. } => {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, r.code(), r.to_string())
         }
@@ -196,6 +198,8 @@ pub(crate) async fn push(
         }
         _ => ApiError::invalid(r.code(), r.to_string()),
     })?;
+    // The camera's header, else the image's EXIF, else when it arrived.
+    let captured = stated.or(exif).unwrap_or(received);
     let item = st
         .store
         .append_evidence(&id, &sha, captured, received)
@@ -466,6 +470,7 @@ pub async fn pull_for_alert(
             }
         };
         let received = now_ms();
+        let offset_min = cam.utc_offset_minutes;
         let store_images = images.clone();
         let checked = tokio::task::spawn_blocking(move || {
             let limits = Limits {
@@ -475,13 +480,15 @@ pub async fn pull_for_alert(
             video::snapshot::check(&bytes, &limits)
                 .map_err(|r| r.to_string())
                 .and_then(|_| store_images.put(&bytes).map_err(|e| e.to_string()))
+                .map(|sha| (sha, video::snapshot::exif_time(&bytes, offset_min)))
         })
         .await;
         match checked {
-            Ok(Ok(sha)) => {
+            Ok(Ok((sha, exif))) => {
+                let captured = stated.or(exif).unwrap_or(received);
                 let item = st
                     .store
-                    .append_evidence(&cam.id, &sha, stated.unwrap_or(received), received)
+                    .append_evidence(&cam.id, &sha, captured, received)
                     .await?;
                 made.push(item);
             }

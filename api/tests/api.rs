@@ -1363,6 +1363,29 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
     );
     let (s, b) = push("cam-1", &cam1, jpeg(320, 180, 200), None).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    // No header: the time in the image's EXIF (a Chinese camera, UTC+8, stating no offset:
+    // the camera's utc_offset_minutes says it).
+    let r = app
+        .http
+        .put(format!("{}/api/v1/cameras/cam-cn", app.base))
+        .bearer_auth(&admin)
+        .json(&{
+            let mut c = camera(70.0);
+            c["utc_offset_minutes"] = json!(480);
+            c
+        })
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let cn = token("cam-cn").await;
+    let exif = video::snapshot::testing::jpeg_with_exif("2026:11:20 08:00:05", None);
+    let (s, e) = push("cam-cn", &cn, exif, None).await;
+    assert_eq!(
+        (s, e["captured_at"].as_str()),
+        (StatusCode::CREATED, Some("2026-11-20T00:00:05Z")),
+        "{e}"
+    );
     // Every bad push is refused with its reason, and nothing is stored.
     let mut bomb = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
     bomb.extend(b"IHDR");
@@ -1431,7 +1454,7 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
     );
     assert_eq!(
         app.store.evidence_chain().await.expect("chain").len(),
-        2,
+        3,
         "nothing else stored"
     );
 
@@ -1463,7 +1486,7 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
                 .expect("json")
         }
     };
-    assert_eq!(verify().await, json!({"ok": true, "items": 2}));
+    assert_eq!(verify().await, json!({"ok": true, "items": 3}));
     let r = app
         .get("/api/v1/evidence/verify", Some(&officer))
         .send()

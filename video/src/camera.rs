@@ -27,6 +27,10 @@ pub struct Camera {
     /// Where a JPEG of the current view can be fetched (HTTP GET).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_url: Option<String>,
+    /// The camera clock's offset from UTC, minutes (China: 480), for EXIF times that do not
+    /// state their own.
+    #[serde(default)]
+    pub utc_offset_minutes: i16,
     /// A pan-tilt head steered over ONVIF: it is pointed at a vessel before a snapshot is
     /// pulled, so it can see all round (within `range_m`), not just `fov_deg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +99,9 @@ pub fn check(c: &Camera) -> Result<(), String> {
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
         return Err(format!("snapshot_url {u:?}: not an http(s) URL"));
+    }
+    if !(-720..=840).contains(&c.utc_offset_minutes) {
+        return Err("utc_offset_minutes: -720 to 840".into());
     }
     if let Some(p) = &c.ptz {
         if !(p.onvif_url.starts_with("http://") || p.onvif_url.starts_with("https://")) {

@@ -131,6 +131,83 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<Checked, Rejected> {
     })
 }
 
+/// When the image was taken, from its EXIF `DateTimeOriginal` (else `DateTime`), ms since
+/// the UNIX epoch: with the EXIF offset when the image states one, else the camera's
+/// `default_offset_min`. `None` when there is no such time or it is not a real date.
+pub fn exif_time(bytes: &[u8], default_offset_min: i16) -> Option<i64> {
+    use exif::{In, Tag, Value};
+    let e = exif::Reader::new()
+        .read_from_container(&mut Cursor::new(bytes))
+        .ok()?;
+    let (time_tag, offset_tag) = if e.get_field(Tag::DateTimeOriginal, In::PRIMARY).is_some() {
+        (Tag::DateTimeOriginal, Tag::OffsetTimeOriginal)
+    } else {
+        (Tag::DateTime, Tag::OffsetTime)
+    };
+    let ascii = |tag| match &e.get_field(tag, In::PRIMARY)?.value {
+        Value::Ascii(v) => v.first().cloned(),
+        _ => None,
+    };
+    let mut dt = exif::DateTime::from_ascii(&ascii(time_tag)?).ok()?;
+    if let Some(off) = ascii(offset_tag) {
+        let _ = dt.parse_offset(&off);
+    }
+    let offset_min = i64::from(dt.offset.unwrap_or(default_offset_min));
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::from(dt.year),
+        u32::from(dt.month),
+        u32::from(dt.day),
+    )?;
+    let local = date.and_hms_opt(
+        u32::from(dt.hour),
+        u32::from(dt.minute),
+        u32::from(dt.second),
+    )?;
+    Some(local.and_utc().timestamp_millis() - offset_min * 60_000)
+}
+
+/// For test suites: images with known EXIF.
+#[doc(hidden)]
+pub mod testing {
+    use std::io::Cursor;
+
+    use image::ImageFormat;
+
+    /// A JPEG with an EXIF segment holding `time` (and `offset`, when given).
+    pub fn jpeg_with_exif(time: &str, offset: Option<&str>) -> Vec<u8> {
+        use exif::{Field, In, Tag, Value};
+        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut plain = Cursor::new(Vec::new());
+        img.write_to(&mut plain, ImageFormat::Jpeg).expect("encode");
+        let plain = plain.into_inner();
+        let mut fields = vec![Field {
+            tag: Tag::DateTimeOriginal,
+            ifd_num: In::PRIMARY,
+            value: Value::Ascii(vec![time.as_bytes().to_vec()]),
+        }];
+        if let Some(o) = offset {
+            fields.push(Field {
+                tag: Tag::OffsetTimeOriginal,
+                ifd_num: In::PRIMARY,
+                value: Value::Ascii(vec![o.as_bytes().to_vec()]),
+            });
+        }
+        let mut w = exif::experimental::Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut tiff = Cursor::new(Vec::new());
+        w.write(&mut tiff, false).expect("exif");
+        let tiff = tiff.into_inner();
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        out.extend(((tiff.len() + 8) as u16).to_be_bytes());
+        out.extend(b"Exif\0\0");
+        out.extend(tiff);
+        out.extend(&plain[2..]);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +304,37 @@ mod tests {
         let mut gif = b"GIF89a".to_vec();
         gif.extend([0; 32]);
         assert_eq!(code(&gif), Err("unsupported_image"));
+    }
+}
+
+#[cfg(test)]
+mod exif_tests {
+    use super::testing::jpeg_with_exif;
+    use super::*;
+
+    #[test]
+    fn the_capture_time_comes_from_exif() {
+        // 08:00:05 in China (UTC+8) is 00:00:05 UTC.
+        let utc = 1_795_132_805_000;
+        let stated = jpeg_with_exif("2026:11:20 08:00:05", Some("+08:00"));
+        assert_eq!(exif_time(&stated, 0), Some(utc));
+        assert!(
+            check(&stated, &Limits::default()).is_ok(),
+            "still a whole JPEG"
+        );
+        // No offset in the file: the camera's clock offset applies.
+        let local = jpeg_with_exif("2026:11:20 08:00:05", None);
+        assert_eq!(exif_time(&local, 480), Some(utc));
+        assert_eq!(exif_time(&local, 0), Some(utc + 8 * 3_600_000));
+        // No EXIF, a blank time, an impossible date: no time.
+        assert_eq!(exif_time(b"\xFF\xD8\xFF\xD9", 0), None);
+        assert_eq!(
+            exif_time(&jpeg_with_exif("    :  :     :  :  ", None), 0),
+            None
+        );
+        assert_eq!(
+            exif_time(&jpeg_with_exif("2026:02:30 08:00:05", None), 0),
+            None
+        );
     }
 }
