@@ -176,13 +176,12 @@ impl EngineLoop {
                     lon: f.lon,
                     lat: f.lat,
                     sog_kn: f.sog(),
-                    cog_deg: (f.cog_deg.is_finite() && f.cog_deg < 360.0)
-                        .then_some(f64::from(f.cog_deg)),
+                    cog_deg: f.cog(),
                 });
             }
         }
         self.counters.vessels.store(
-            self.detector.engine().vessels().count() as u64,
+            self.detector.engine().vessel_count() as u64,
             Ordering::Relaxed,
         );
         if !states.is_empty()
@@ -231,7 +230,7 @@ fn vessel_state(v: &Vessel, index: &ZoneIndex) -> VesselState {
         "position": v.last_fix.map(|f| [round(f.lon, 7), round(f.lat, 7)]),
         "fix_time": v.last_fix.map(|f| rfc3339(f.time_ms)),
         "sog": v.last_fix.and_then(|f| f.sog()).map(|x| round(x, 1)),
-        "cog": v.last_fix.map(|f| f64::from(f.cog_deg)).filter(|c| *c < 360.0).map(|c| round(c, 1)),
+        "cog": v.last_fix.and_then(|f| f.cog()).map(|c| round(c, 1)),
         "stopped_since": match v.stop {
             StopState::Stopped { since_ms, .. } => Some(rfc3339(since_ms)),
             StopState::Moving { .. } => None,

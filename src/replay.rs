@@ -195,7 +195,7 @@ fn summary(detector: &Detector, decoded: &Stats) -> String {
         e.late,
         e.duplicate,
         e.future,
-        detector.engine().vessels().count(),
+        detector.engine().vessel_count(),
     );
     let opened = &detector.stats().opened;
     let total: u64 = opened.values().sum();

@@ -21,6 +21,8 @@ use geofence::registry::{Registry, Watchlist};
 use geofence::zone::Zone;
 use tokio::sync::{mpsc, watch};
 
+use api::now_ms;
+
 use crate::node::{Control, EngineCounters, EngineLoop, EngineNode, ToStore};
 use crate::{datadir, listen, snapshots};
 
@@ -220,19 +222,8 @@ async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
     if cameras_path.exists() {
         let text = std::fs::read_to_string(&cameras_path)
             .with_context(|| format!("cannot read {}", cameras_path.display()))?;
-        let loaded = video::camera::load_cameras(&text);
-        for e in &loaded.errors {
-            tracing::warn!("{}: {e}", cameras_path.display());
-        }
-        let records: Vec<(String, serde_json::Value)> = loaded
-            .cameras
-            .iter()
-            .filter_map(|c| Some((c.id.clone(), serde_json::to_value(c).ok()?)))
-            .collect();
-        store
-            .import_records(Catalog::Cameras, &records, true, "seed", now_ms())
-            .await?;
-        counts.push(format!("{} cameras", records.len()));
+        let n = api::cameras::seed(store, &text, "seed").await?;
+        counts.push(format!("{n} cameras"));
     }
     let note = format!("seeded from {} at {}", dir.display(), rfc3339(now_ms()));
     store.set_meta("seeded", &note).await?;
@@ -277,14 +268,21 @@ async fn store_writer(
                     AlertUpdate::Opened(a) => store.save_alert(a).await,
                     AlertUpdate::Ended {
                         id, ended_at_ms, ..
-                    } => store.end_alert(id, *ended_at_ms).await,
+                    } => store.end_alert(id, *ended_at_ms).await.map(|()| false),
                 };
-                match r {
-                    Ok(()) => stored += 1,
-                    Err(e) => tracing::error!("storing an alert update: {e}"),
-                }
-                // The cameras that see it are asked for a snapshot now, beside the writer.
-                if let AlertUpdate::Opened(a) = u {
+                let new = match r {
+                    Ok(new) => {
+                        stored += 1;
+                        new
+                    }
+                    Err(e) => {
+                        tracing::error!("storing an alert update: {e}");
+                        false
+                    }
+                };
+                // The cameras that see a new alert are asked for a snapshot now, beside the
+                // writer (not again for one a restart's journal replay finds once more).
+                if let (true, AlertUpdate::Opened(a)) = (new, u) {
                     let api = api.clone();
                     tokio::spawn(async move {
                         if let Err(e) = api::cameras::pull_for_alert(&api, &a).await {
@@ -311,12 +309,6 @@ async fn store_writer(
         }
     }
     stored
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// `riverwatch user add NAME --role ROLE --password-stdin`.
@@ -347,9 +339,7 @@ pub fn add_user(
         .build()?;
     rt.block_on(async {
         let store = open_store(location).await?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now = now_ms();
         store.create_user(name, role, &hash, now).await?;
         store.audit("cli", "user.add", name, role, now).await?;
         anyhow::Ok(())

@@ -118,7 +118,7 @@ pub fn restore(
             let (n, bad) = replay(&journal_path(dir, g), &mut d, &mut updates)?;
             summary = format!(
                 "engine state restored (generation {g}: {} vessels, {n} journalled observations replayed{})",
-                d.engine().vessels().count(),
+                d.engine().vessel_count(),
                 if bad > 0 {
                     format!(", {bad} unreadable journal lines skipped")
                 } else {

@@ -79,14 +79,20 @@ pub(crate) fn digest(token: &str) -> String {
         .collect()
 }
 
+/// The token in `Authorization: Bearer <token>`, if that is what the header holds.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
 /// The token a request carries: `Authorization: Bearer`, else the session cookie.
 fn request_token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get(header::AUTHORIZATION) {
-        return v
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+    if headers.contains_key(header::AUTHORIZATION) {
+        return bearer(headers);
     }
     headers
         .get_all(header::COOKIE)

@@ -16,12 +16,13 @@ use axum::response::{IntoResponse, Response};
 use data::{Catalog, Store};
 use serde_json::{Value, json};
 use video::camera::{Camera, check};
+use video::evidence::ImageStore;
 use video::evidence::{Problem, verify};
-use video::snapshot::{Limits, Rejected};
+use video::snapshot::{Checked, Limits, Rejected};
 
 use crate::alerts::parse_time;
-use crate::auth::{ADMINS, Authed, OFFICERS, SUPERVISORS, digest};
-use crate::zones::{check_id, delete_checked, engine_json};
+use crate::auth::{ADMINS, Authed, OFFICERS, SUPERVISORS, bearer, digest};
+use crate::records::{check_id, delete_checked, engine_json, put_status, record_or_404};
 use crate::{ApiError, AppState, json_body, now_ms, random_hex};
 
 /// Pushed images larger than this are refused (413).
@@ -59,13 +60,8 @@ pub(crate) async fn put(
         .await?;
     forget_camera_index(&st);
     let engine = st.node.reload(Catalog::Cameras).await;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok((
-        status,
+        put_status(created),
         Json(json!({"camera": body, "engine": engine_json(engine)})),
     ))
 }
@@ -87,9 +83,7 @@ pub(crate) async fn token(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     who.require(&ADMINS)?;
-    if check_id("camera", &id).is_err() || st.store.record(Catalog::Cameras, &id).await?.is_none() {
-        return Err(ApiError::not_found(format!("no camera {id:?}")));
-    }
+    record_or_404(&st, Catalog::Cameras, &id).await?;
     let token = format!("cam_{}", random_hex(32));
     let now = now_ms();
     st.store
@@ -115,6 +109,53 @@ fn capture_time(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .ok_or_else(|| ApiError::invalid("bad_capture_time", format!("X-Capture-Time {s:?}")))
 }
 
+/// Takes an image from a camera as evidence, pushed or pulled alike: checks it, reads its
+/// EXIF time and stores it by hash (CPU and disk work, off the async threads), then
+/// appends it to the chain. Its capture time is the one the camera `stated`, else the
+/// EXIF one, else when it arrived. A refused image is a 413 or 422 with the reason's code,
+/// and nothing is stored.
+async fn take_image(
+    st: &AppState,
+    images: &Arc<ImageStore>,
+    camera: &str,
+    bytes: Bytes,
+    stated: Option<i64>,
+    offset_min: i16,
+) -> Result<(Checked, data::EvidenceItem), ApiError> {
+    let received = now_ms();
+    let images = images.clone();
+    let taken = tokio::task::spawn_blocking(move || {
+        let limits = Limits {
+            max_bytes: SNAPSHOT_LIMIT,
+            ..Limits::default()
+        };
+        let info = video::snapshot::check(&bytes, &limits).map_err(|r| match r {
+            Rejected::TooLarge { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, r.code(), r.to_string())
+            }
+            _ => ApiError::invalid(r.code(), r.to_string()),
+        })?;
+        let sha = images.put(&bytes).map_err(|e| {
+            tracing::error!("evidence images: {e}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the image store failed",
+            )
+        })?;
+        Ok::<_, ApiError>((info, sha, video::snapshot::exif_time(&bytes, offset_min)))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let (info, sha, exif) = taken?;
+    let captured = stated.or(exif).unwrap_or(received);
+    let item = st
+        .store
+        .append_evidence(camera, &sha, captured, received)
+        .await?;
+    Ok((info, item))
+}
+
 /// `POST /cameras/{id}/snapshots`: a camera pushes a JPEG (or PNG) with its own token.
 pub(crate) async fn push(
     State(st): State<AppState>,
@@ -129,11 +170,7 @@ pub(crate) async fn push(
             "a camera token is required",
         )
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let token = bearer(&headers)
         .filter(|t| !t.is_empty() && t.len() <= 256)
         .ok_or_else(unauthenticated)?;
     let camera = st
@@ -148,10 +185,9 @@ pub(crate) async fn push(
             "this token belongs to another camera",
         ));
     }
-    let offset_min = match st.store.record(Catalog::Cameras, &id).await? {
-        None => return Err(ApiError::not_found(format!("no camera {id:?}"))),
-        Some(r) => serde_json::from_value::<Camera>(r.body).map_or(0, |c| c.utc_offset_minutes),
-    };
+    let offset_min =
+        serde_json::from_value::<Camera>(record_or_404(&st, Catalog::Cameras, &id).await?.body)
+            .map_or(0, |c| c.utc_offset_minutes);
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
@@ -159,7 +195,6 @@ pub(crate) async fn push(
             ApiError::invalid("bad_request", e.body_text())
         }
     })?;
-    let received = now_ms();
     let stated = capture_time(&headers)?;
     let images = st.images.clone().ok_or_else(|| {
         ApiError::new(
@@ -168,52 +203,17 @@ pub(crate) async fn push(
             "no image store",
         )
     })?;
-    // Decoding is CPU work: off the async threads.
-    let checked = tokio::task::spawn_blocking(move || {
-        let limits = Limits {
-            max_bytes: SNAPSHOT_LIMIT,
-            ..Limits::default()
-        };
-        video::snapshot::check(&bytes, &limits).and_then(|c| {
-            let exif = video::snapshot::exif_time(&bytes, offset_min);
-            images
-                .put(&bytes)
-                .map(|sha| (c, sha, exif))
-                .map_err(|e| Rejected::Corrupt(format!("storing: {e}")))
-        })
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let (info, sha, exif) = checked.map_err(|r| match r {
-        Rejected::TooLarge { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, r.code(), r.to_string())
-        }
-        Rejected::Corrupt(ref why) if why.starts_with("storing:") => {
-            tracing::error!("evidence images: {why}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the image store failed",
-            )
-        }
-        _ => ApiError::invalid(r.code(), r.to_string()),
-    })?;
-    // The camera's header, else the image's EXIF, else when it arrived.
-    let captured = stated.or(exif).unwrap_or(received);
-    let item = st
-        .store
-        .append_evidence(&id, &sha, captured, received)
-        .await?;
+    let (info, item) = take_image(&st, &images, &id, bytes, stated, offset_min).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "id": item.id,
             "camera": id,
-            "sha256": sha,
+            "sha256": item.sha256,
             "width": info.width,
             "height": info.height,
             "format": info.format,
-            "captured_at": geofence::alert::rfc3339(captured),
+            "captured_at": geofence::alert::rfc3339(item.captured_at_ms),
             "chain": item.chain,
         })),
     ))
@@ -410,9 +410,6 @@ pub(crate) async fn alert_snapshots(
     Ok(out)
 }
 
-/// How long a camera may take to answer a snapshot request.
-const PULL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// Pulls a snapshot from every camera with a `snapshot_url` whose field of view holds the
 /// alert's position (credentials in the URL go as HTTP Basic), checks and stores each like
 /// a pushed one, and returns the evidence items made. A camera that fails is logged and
@@ -425,10 +422,7 @@ pub async fn pull_for_alert(
     let Some(images) = st.images.clone() else {
         return Ok(Vec::new());
     };
-    let http = reqwest::Client::builder()
-        .timeout(PULL_TIMEOUT)
-        .build()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let http = &st.http;
     let mut made = Vec::new();
     for cam in ix.seeing(a.position.0, a.position.1) {
         let Some(url) = cam.snapshot_url.clone() else {
@@ -469,34 +463,36 @@ pub async fn pull_for_alert(
                 continue;
             }
         };
-        let received = now_ms();
-        let offset_min = cam.utc_offset_minutes;
-        let store_images = images.clone();
-        let checked = tokio::task::spawn_blocking(move || {
-            let limits = Limits {
-                max_bytes: SNAPSHOT_LIMIT,
-                ..Limits::default()
-            };
-            video::snapshot::check(&bytes, &limits)
-                .map_err(|r| r.to_string())
-                .and_then(|_| store_images.put(&bytes).map_err(|e| e.to_string()))
-                .map(|sha| (sha, video::snapshot::exif_time(&bytes, offset_min)))
-        })
-        .await;
-        match checked {
-            Ok(Ok((sha, exif))) => {
-                let captured = stated.or(exif).unwrap_or(received);
-                let item = st
-                    .store
-                    .append_evidence(&cam.id, &sha, captured, received)
-                    .await?;
-                made.push(item);
-            }
-            Ok(Err(why)) => {
-                tracing::warn!(camera = %cam.id, "the snapshot for alert {} was refused: {why}", a.id)
-            }
-            Err(e) => tracing::warn!(camera = %cam.id, "checking a snapshot: {e}"),
+        match take_image(st, &images, &cam.id, bytes, stated, cam.utc_offset_minutes).await {
+            Ok((_, item)) => made.push(item),
+            Err(e) => tracing::warn!(
+                camera = %cam.id,
+                "the snapshot for alert {} was not taken: {}",
+                a.id,
+                e.message()
+            ),
         }
     }
     Ok(made)
+}
+
+/// Seeds the store from a `cameras.json` text on first start: the cameras that load.
+pub async fn seed(
+    store: &data::SqlStore,
+    text: &str,
+    actor: &str,
+) -> Result<usize, data::StoreError> {
+    let loaded = video::camera::load_cameras(text);
+    for e in &loaded.errors {
+        tracing::warn!("cameras.json: {e}");
+    }
+    let records: Vec<(String, Value)> = loaded
+        .cameras
+        .iter()
+        .filter_map(|c| Some((c.id.clone(), serde_json::to_value(c).ok()?)))
+        .collect();
+    store
+        .import_records(Catalog::Cameras, &records, true, actor, now_ms())
+        .await?;
+    Ok(records.len())
 }

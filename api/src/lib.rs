@@ -9,7 +9,8 @@
 //! [`stream`] (the live SSE feed), [`vessels`], [`zones`], [`lists`] (registry and
 //! watchlist), [`cameras`] (cameras, pushed snapshots, evidence verification),
 //! [`reports`] (statistics), [`node`] (the engine and receivers behind the
-//! API: health, metrics, readiness), [`openapi`] (the document, from the route table).
+//! API: health, metrics, readiness), [`openapi`] (the document, from the route table);
+//! `records` holds what the routes over reference records share.
 
 pub mod alerts;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod lists;
 pub mod node;
 pub mod openapi;
+mod records;
 pub mod reports;
 pub mod stream;
 pub mod vessels;
@@ -55,6 +57,8 @@ pub struct AppState {
     /// How far from an alert's moment a snapshot may be captured to be its evidence.
     pub evidence_window_ms: i64,
     camera_index: Arc<std::sync::Mutex<Option<Arc<cameras::CameraIndex>>>>,
+    /// One HTTP client (and its connections) for every request to the cameras.
+    http: reqwest::Client,
     login_limiter: Arc<auth::LoginLimiter>,
 }
 
@@ -68,6 +72,12 @@ impl AppState {
             images: None,
             evidence_window_ms: 60_000,
             camera_index: Arc::default(),
+            // A camera may take this long to answer; the builder only fails on TLS set-up,
+            // which this client has none of.
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()
+                .unwrap_or_default(),
             login_limiter: Arc::default(),
         }
     }
@@ -209,7 +219,8 @@ pub(crate) fn json_body(
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
+/// The wall clock, ms since the UNIX epoch (audit and token times; never event time).
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{ADMINS, Authed, OFFICERS};
-use crate::zones::{check_id, delete_checked, engine_json};
+use crate::records::{check_id, delete_checked, engine_json, put_status, record_or_404};
 use crate::{ApiError, AppState, json_body, now_ms, random_hex};
 
 fn columns(c: Catalog) -> &'static [&'static str] {
@@ -104,13 +104,17 @@ fn cells(c: Catalog, body: &Value) -> Result<Map<String, Value>, ApiError> {
     Ok(out)
 }
 
+/// What the engine's loader says is wrong with CSV text of this catalog.
+fn row_errors(c: Catalog, text: &str) -> Vec<RowError> {
+    match c {
+        Catalog::Watchlist => load_watchlist(text).errors,
+        _ => load_registry(text).errors,
+    }
+}
+
 /// Checks rows with the engine's loader; the errors, by the row's place in `rows`.
 fn check_rows(c: Catalog, rows: &[Record]) -> Result<Vec<RowError>, ApiError> {
-    let text = to_csv(c, rows)?;
-    Ok(match c {
-        Catalog::Watchlist => load_watchlist(&text).errors,
-        _ => load_registry(&text).errors,
-    })
+    Ok(row_errors(c, &to_csv(c, rows)?))
 }
 
 fn row_error_json(e: &RowError) -> Value {
@@ -184,15 +188,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     who.require(&OFFICERS)?;
-    if check_id(c.item(), &id).is_err() {
-        return Err(ApiError::not_found(format!("no {} {id:?}", c.item())));
-    }
-    let r = st
-        .store
-        .record(c, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {} {id:?}", c.item())))?;
-    Ok(Json(record_json(&r)))
+    Ok(Json(record_json(&record_or_404(&st, c, &id).await?)))
 }
 
 /// Checks one record and stores it under `key`; true when created.
@@ -255,12 +251,7 @@ pub(crate) async fn put(
     let engine = st.node.reload(c).await;
     let mut v = record_json(&record);
     v["engine"] = engine_json(engine);
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(v)))
+    Ok((put_status(created), Json(v)))
 }
 
 /// `POST /watchlist`, `POST /registry`: a new record; the watchlist entry's id is made
@@ -306,10 +297,7 @@ pub(crate) async fn delete(
 /// Parses CSV text into records: the rows that load and the errors of those that do not
 /// (line numbers as in the file).
 fn rows_from_csv(c: Catalog, text: &str) -> (Vec<(String, Value)>, Vec<RowError>) {
-    let errors = match c {
-        Catalog::Watchlist => load_watchlist(text).errors,
-        _ => load_registry(text).errors,
-    };
+    let errors = row_errors(c, text);
     let bad: std::collections::HashSet<u64> = errors.iter().map(|e| e.line).collect();
     let mut good = Vec::new();
     // Read as the engine's loader reads: comments skipped, headers in any case.

@@ -56,19 +56,15 @@ pub(crate) async fn receivers(
 
 /// `/metrics`: public unless a metrics token is configured, then `Bearer` that token.
 pub(crate) async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = &st.metrics_token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !given.is_some_and(|g| crate::auth::same(g.trim(), token)) {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "the metrics token is required",
-            )
-            .into_response();
-        }
+    if let Some(token) = &st.metrics_token
+        && !crate::auth::bearer(&headers).is_some_and(|g| crate::auth::same(g, token))
+    {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "the metrics token is required",
+        )
+        .into_response();
     }
     let mut text = st.node.metrics();
     text.push_str("# HELP riverwatch_store_up Whether the store answers.\n");

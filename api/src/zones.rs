@@ -6,17 +6,18 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use data::{Catalog, Record, SqlStore, StoreError};
+use data::{Catalog, SqlStore, StoreError};
 use geofence::zone::{Loaded, load_geojson};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{ADMINS, Authed, OFFICERS};
+use crate::records::{check_id, delete_checked, engine_json, put_status, record_or_404};
 use crate::{ApiError, AppState, json_body, now_ms};
 
-/// The stored zones as one FeatureCollection text.
-fn collection_text(records: &[Record]) -> String {
-    let features: Vec<&Value> = records.iter().map(|r| &r.body).collect();
+/// Features as one FeatureCollection text, as the engine's loader reads it.
+fn collection_text<'a>(features: impl IntoIterator<Item = &'a Value>) -> String {
+    let features: Vec<&Value> = features.into_iter().collect();
     json!({"type": "FeatureCollection", "features": features}).to_string()
 }
 
@@ -24,7 +25,9 @@ fn collection_text(records: &[Record]) -> String {
 /// (stored by an older version) is reported and left out; the rest load.
 pub async fn zones_from_store(store: &SqlStore) -> Result<Loaded, StoreError> {
     let records = store.records(Catalog::Zones).await?;
-    Ok(load_geojson(&collection_text(&records)))
+    Ok(load_geojson(&collection_text(
+        records.iter().map(|r| &r.body),
+    )))
 }
 
 /// The id a feature carries: its `id`, else `properties.id`.
@@ -34,26 +37,6 @@ fn feature_id(f: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-/// Ids name records; they are never paths, but the rule is strict anyway.
-pub(crate) fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
-    let ok = !id.is_empty()
-        && id.len() <= 128
-        && !id.starts_with('.')
-        && !id
-            .chars()
-            .any(|c| c.is_control() || matches!(c, '/' | '\\'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "bad_id",
-            format!(
-                "{what} id {id:?}: 1-128 characters, no control characters, slashes or leading dot"
-            ),
-        ))
     }
 }
 
@@ -69,11 +52,7 @@ fn check_features(features: Vec<Value>) -> (Vec<(String, Value)>, Vec<Value>) {
             Some(id) => check_id("zone", id).err().map(|e| e.message().to_string()),
         };
         let problem = problem.or_else(|| {
-            let loaded = load_geojson(&collection_text(&[Record {
-                key: String::new(),
-                body: f.clone(),
-                updated_at_ms: 0,
-            }]));
+            let loaded = load_geojson(&collection_text([&f]));
             loaded.errors.first().map(|e| e.problem.to_string())
         });
         match (problem, id) {
@@ -103,15 +82,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     who.require(&OFFICERS)?;
-    if check_id("zone", &id).is_err() {
-        return Err(ApiError::not_found(format!("no zone {id:?}")));
-    }
-    let r = st
-        .store
-        .record(Catalog::Zones, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no zone {id:?}")))?;
-    Ok(Json(r.body))
+    Ok(Json(record_or_404(&st, Catalog::Zones, &id).await?.body))
 }
 
 /// `PUT /zones/{id}`: creates or replaces one zone (a GeoJSON Feature).
@@ -151,37 +122,10 @@ pub(crate) async fn put(
         .put_record(Catalog::Zones, &id, &f, &who.0.name, now_ms())
         .await?;
     let engine = st.node.reload(Catalog::Zones).await;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok((
-        status,
+        put_status(created),
         Json(json!({"zone": f, "engine": engine_json(engine)})),
     ))
-}
-
-/// Deletes a record as an administrator: an id that cannot exist is 404, as a missing one.
-pub(crate) async fn delete_checked(
-    st: &AppState,
-    who: &Authed,
-    c: Catalog,
-    id: &str,
-) -> Result<(), ApiError> {
-    who.require(&ADMINS)?;
-    if check_id(c.item(), id).is_err() {
-        return Err(ApiError::not_found(format!("no {} {id:?}", c.item())));
-    }
-    st.store.delete_record(c, id, &who.0.name, now_ms()).await?;
-    Ok(())
-}
-
-pub(crate) fn engine_json(r: Result<Value, String>) -> Value {
-    match r {
-        Ok(v) => v,
-        Err(e) => json!({"error": e}),
-    }
 }
 
 pub(crate) async fn delete(

@@ -49,6 +49,18 @@ impl App {
             .post(format!("{}{path}", self.base))
             .bearer_auth(token)
     }
+
+    fn put(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    fn delete(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
 }
 
 /// The PostgreSQL server to test against: `RIVERWATCH_TEST_PG` (an admin URL). Unset, the
@@ -725,11 +737,7 @@ async fn zones_crud_and_import_one_bad_zone_blocks_nothing(app: App) {
     let admin = app.token("admin.zhao").await;
     let officer = app.token("officer.li").await;
     let put = |id: &str, body: Value, token: &str| {
-        let req = app
-            .http
-            .put(format!("{}/api/v1/zones/{id}", app.base))
-            .bearer_auth(token)
-            .json(&body);
+        let req = app.put(&format!("/api/v1/zones/{id}"), token).json(&body);
         async move {
             let r = req.send().await.expect("request");
             let s = r.status();
@@ -830,9 +838,7 @@ async fn zones_crud_and_import_one_bad_zone_blocks_nothing(app: App) {
     assert_eq!(v["properties"]["name"], "dock-x 码头");
     // Delete; what is gone is 404, and so is a traversal attempt.
     let r = app
-        .http
-        .delete(format!("{}/api/v1/zones/dock-x", app.base))
-        .bearer_auth(&admin)
+        .delete("/api/v1/zones/dock-x", &admin)
         .send()
         .await
         .expect("request");
@@ -907,9 +913,7 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
         "muck_carrier": true, "max_draught_m": 3.1, "passenger_capacity": 0, "crew_capacity": 4,
         "permits": ["muck_transport:2026-01-01..2026-12-31"], "owner": "X"});
     let r = app
-        .http
-        .put(format!("{}/api/v1/registry/413000077", app.base))
-        .bearer_auth(&admin)
+        .put("/api/v1/registry/413000077", &admin)
         .json(&entry)
         .send()
         .await
@@ -918,9 +922,7 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
     let mut bad = entry.clone();
     bad["max_draught_m"] = json!("deep");
     let r = app
-        .http
-        .put(format!("{}/api/v1/registry/413000077", app.base))
-        .bearer_auth(&admin)
+        .put("/api/v1/registry/413000077", &admin)
         .json(&bad)
         .send()
         .await
@@ -931,9 +933,7 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
     bad["max_draught_m"] = json!(3.1);
     bad["tonnage"] = json!(900);
     let r = app
-        .http
-        .put(format!("{}/api/v1/registry/413000077", app.base))
-        .bearer_auth(&admin)
+        .put("/api/v1/registry/413000077", &admin)
         .json(&bad)
         .send()
         .await
@@ -973,9 +973,7 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
         .expect("request");
     assert_eq!(code(r).await, (StatusCode::CONFLICT, "conflict".into()));
     let r = app
-        .http
-        .delete(format!("{}/api/v1/registry/413000099", app.base))
-        .bearer_auth(&admin)
+        .delete("/api/v1/registry/413000099", &admin)
         .send()
         .await
         .expect("request");
@@ -1026,9 +1024,7 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
         (Some("偷倒渣土"), Some("dump-01"))
     );
     let r = app
-        .http
-        .put(format!("{}/api/v1/watchlist/{id}", app.base))
-        .bearer_auth(&admin)
+        .put(&format!("/api/v1/watchlist/{id}"), &admin)
         .json(&json!({"mmsi": 413000077, "reason": "偷倒渣土, 二次", "zones": "", "until": ""}))
         .send()
         .await
@@ -1071,9 +1067,7 @@ async fn registry_and_watchlist_crud_and_csv(app: App) {
     );
     let first = v["watchlist"][0]["id"].as_str().expect("id").to_string();
     let r = app
-        .http
-        .delete(format!("{}/api/v1/watchlist/{first}", app.base))
-        .bearer_auth(&admin)
+        .delete(&format!("/api/v1/watchlist/{first}"), &admin)
         .send()
         .await
         .expect("request");
@@ -1298,9 +1292,7 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
     };
     let put = |id: &str, body: Value| {
         let req = app
-            .http
-            .put(format!("{}/api/v1/cameras/{id}", app.base))
-            .bearer_auth(&admin)
+            .put(&format!("/api/v1/cameras/{id}"), &admin)
             .json(&body);
         async move { req.send().await.expect("request") }
     };
@@ -1366,9 +1358,7 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
     // No header: the time in the image's EXIF (a Chinese camera, UTC+8, stating no offset:
     // the camera's utc_offset_minutes says it).
     let r = app
-        .http
-        .put(format!("{}/api/v1/cameras/cam-cn", app.base))
-        .bearer_auth(&admin)
+        .put("/api/v1/cameras/cam-cn", &admin)
         .json(&{
             let mut c = camera(70.0);
             c["utc_offset_minutes"] = json!(480);
@@ -1440,9 +1430,7 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
     // A camera deleted: its token pushes nothing.
     let cam2 = token("cam-2").await;
     let r = app
-        .http
-        .delete(format!("{}/api/v1/cameras/cam-2", app.base))
-        .bearer_auth(&admin)
+        .delete("/api/v1/cameras/cam-2", &admin)
         .send()
         .await
         .expect("request");
@@ -1602,9 +1590,7 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
         ),
     ] {
         let r = app
-            .http
-            .put(format!("{}/api/v1/cameras/{id}", app.base))
-            .bearer_auth(&admin)
+            .put(&format!("/api/v1/cameras/{id}"), &admin)
             .json(
                 &json!({"lon": lon, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
                           "fov_deg": 60, "range_m": 400, "snapshot_url": url}),

@@ -235,7 +235,8 @@ pub trait Store {
     /// Forgets a token (sign-out); an unknown digest is not an error.
     async fn delete_token(&self, digest: &str) -> Result<(), StoreError>;
     /// Stores a new alert (status `new`); storing the same id again changes nothing.
-    async fn save_alert(&self, a: &Alert) -> Result<(), StoreError>;
+    /// Whether it was new.
+    async fn save_alert(&self, a: &Alert) -> Result<bool, StoreError>;
     /// Records the end of an alert's episode.
     async fn end_alert(&self, id: &str, ended_at_ms: i64) -> Result<(), StoreError>;
     async fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError>;

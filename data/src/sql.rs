@@ -360,12 +360,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn save_alert(&self, a: &Alert) -> Result<(), StoreError> {
+    async fn save_alert(&self, a: &Alert) -> Result<bool, StoreError> {
         let _order = self.changes.lock().await;
         let mut tx = self.write_tx().await?;
         let done = insert_alert(a).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
-            return Ok(());
+            return Ok(false);
         }
         let seq = self
             .record_change(&mut tx, &a.id, "opened", a.detected_at_ms)
@@ -379,7 +379,7 @@ impl Store for SqlStore {
                 published_ms: None,
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn end_alert(&self, id: &str, ended_at_ms: i64) -> Result<(), StoreError> {

@@ -181,8 +181,8 @@ impl SqlStore {
     ) -> Result<AlertStats, StoreError> {
         let count = |group: &'static str| {
             let sql = format!(
-                "SELECT {group} AS g, COUNT(*) AS n FROM alerts \
-                 WHERE started_at >= $1 AND started_at < $2 GROUP BY {group} ORDER BY g"
+                "SELECT CAST({group} AS TEXT) AS g, COUNT(*) AS n FROM alerts \
+                 WHERE started_at >= $1 AND started_at < $2 GROUP BY {group} ORDER BY {group}"
             );
             async move {
                 let rows = sqlx::query(&sql)
@@ -192,12 +192,9 @@ impl SqlStore {
                     .await?;
                 rows.iter()
                     .map(|r| {
-                        // The day bucket is a number, the others text (or NULL: no zone).
-                        let g = match r.try_get::<Option<String>, _>("g") {
-                            Ok(g) => g.unwrap_or_default(),
-                            Err(_) => r.try_get::<i64, _>("g")?.to_string(),
-                        };
-                        Ok((g, r.try_get::<i64, _>("n")?))
+                        // Every bucket comes back as text; NULL is "no zone".
+                        let g: Option<String> = r.try_get("g")?;
+                        Ok((g.unwrap_or_default(), r.try_get::<i64, _>("n")?))
                     })
                     .collect::<Result<Vec<_>, StoreError>>()
             }

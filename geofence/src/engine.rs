@@ -211,6 +211,11 @@ impl Engine {
         self.vessels.values()
     }
 
+    /// How many vessels are tracked (without walking them).
+    pub fn vessel_count(&self) -> usize {
+        self.vessels.len()
+    }
+
     /// The newest event time seen.
     pub fn watermark(&self) -> Option<i64> {
         self.watermark

@@ -42,6 +42,11 @@ impl Fix {
     pub fn sog(&self) -> Option<f64> {
         (!self.sog_kn.is_nan()).then_some(f64::from(self.sog_kn))
     }
+
+    /// The course over ground, when known (AIS sends 360 for "not available").
+    pub fn cog(&self) -> Option<f64> {
+        (self.cog_deg.is_finite() && self.cog_deg < 360.0).then_some(f64::from(self.cog_deg))
+    }
 }
 
 /// A zone the vessel is in.
