@@ -372,38 +372,39 @@ cameras = []
 camera_targets = {}   # id -> the point (metres) its sector must hold
 
 
-def camera(cid, name, at, target, height, fov, rng_m):
+def camera(cid, name, at, target, height, fov, rng_m, polled):
     """A tower camera at `at` aimed at `target` (both in metres)."""
     bearing = math.degrees(math.atan2(target[0] - at[0], target[1] - at[1])) % 360   # from north, clockwise
     lon, lat = lonlat(at)
     cam = {"id": cid, "name": name, "lon": lon, "lat": lat, "height_m": height,
            "bearing_deg": round(bearing, 1), "fov_deg": fov, "range_m": rng_m}
-    # Half the cameras are polled for snapshots; the others push theirs.
-    if len(cameras) % 2 == 0:
+    # Polled cameras are asked for a snapshot when an alert opens in view; the others push.
+    if polled:
         cam["snapshot_url"] = f"http://127.0.0.1:8554/cam/{cid}/snapshot.jpg"
     cameras.append(cam)
     camera_targets[cid] = target
 
 
-for k in (0, 1, 3):
-    s, length, bridge = BRIDGES[k]
+for k, (s, length, bridge) in enumerate(BRIDGES):
     bank = 1 if k % 2 == 0 else -1
-    # On the bridge abutment, looking obliquely down the no-berthing zone.
+    # On the bank 120 m short of the no-berthing zone, looking down the channel at its
+    # middle: whatever berths there is in the frame (the demo's evidence). All polled.
+    at = s - length / 2 - 120
     camera(f"cam-bridge-{k + 1:02d}", f"{bridge} Bridge camera",
-           MAIN.at(s, bank * (MAIN.half(s) + 25)), MAIN.at(s + length / 2 + 60),
-           12, 70 if k != 3 else 90, 400)
-for fid, label, bank, along in (("cp-01", "South", -1, -40), ("cp-04", "North", 1, 40)):
+           MAIN.at(at, bank * (MAIN.half(at) + 20)), MAIN.at(s),
+           12, 70 if k != 3 else 90, 400, True)
+for fid, label, bank, along, polled in (("cp-01", "South", -1, -40, False), ("cp-04", "North", 1, 40, True)):
     s = next(c[2] for c in CHECKPOINTS if c[0] == fid)
     camera(f"cam-{fid}", f"Checkpoint {label} camera", MAIN.at(s + along, bank * (MAIN.half(s + along) + 30)),
-           MAIN.at(s), 15, 60, 300)
+           MAIN.at(s), 15, 60, 300, polled)
 camera("cam-waterworks", "Waterworks intake camera",
-       MAIN.at(S_PONTOON - 60, -MAIN.half(S_PONTOON - 60) - 35), MAIN.at(S_PONTOON + 150), 18, 80, 600)
+       MAIN.at(S_PONTOON - 60, -MAIN.half(S_PONTOON - 60) - 35), MAIN.at(S_PONTOON + 150), 18, 80, 600, False)
 unlicensed = [d for d in docks if d[1] == "unlic"]
-for fid, _, name, s0, s1, bank in (unlicensed[1], unlicensed[4]):
+for (fid, _, name, s0, s1, bank), polled in ((unlicensed[1], True), (unlicensed[4], False)):
     mid = (s0 + s1) / 2
     # From the opposite bank, downstream, looking back obliquely across at the dock.
     camera(f"cam-{fid}", f"Camera on {name} ({fid})", MAIN.at(mid + 150, -bank * (MAIN.half(mid + 150) + 30)),
-           MAIN.at(mid, bank * MAIN.half(mid)), 10, 50, 350)
+           MAIN.at(mid, bank * MAIN.half(mid)), 10, 50, 350, polled)
 cameras_text = json.dumps(cameras, indent=1) + "\n"
 
 # --- vessel registry --------------------------------------------------------------------
@@ -772,7 +773,8 @@ def validate():
         # It sees the channel, not only fields: a good stretch of water is in view.
         seen = sector.intersection(water).area
         assert seen >= 12_000 and seen >= 0.12 * sector.area, (c["id"], "looks at the land", seen)
-    assert sum("snapshot_url" in c for c in cams) * 2 == len(cams)
+    polled = sum("snapshot_url" in c for c in cams)
+    assert 0 < polled < len(cams), "both polled and pushing cameras"
 
     rows = list(csv.reader(io.StringIO(registry_text)))
     assert rows[0] == REGISTRY_HEADER

@@ -198,6 +198,6 @@ mod tests {
         let text = include_str!("../../data/demo/cameras.json");
         let l = load_cameras(text);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
-        assert_eq!(l.cameras.len(), 8);
+        assert_eq!(l.cameras.len(), 9);
     }
 }
