@@ -1019,6 +1019,29 @@ impl Sim {
         self.scripts.len()
     }
 
+    /// Where every vessel truly is at event time `t_ms` (not what it reports: a spoofed
+    /// report moves nothing, and a dark vessel keeps moving), for simulated cameras.
+    /// Vessels whose script has not begun are not on the river yet.
+    pub fn seen_at(&self, t_ms: i64) -> Vec<Sighting> {
+        self.scripts
+            .iter()
+            .filter_map(|s| {
+                let (lon, lat) = s.true_position(t_ms)?;
+                Some(Sighting {
+                    mmsi: s.id.mmsi,
+                    lon,
+                    lat,
+                    length_m: match s.id.ship_type {
+                        52 => 22.0,
+                        60 => 32.0,
+                        80 => 55.0,
+                        _ => 45.0,
+                    },
+                })
+            })
+            .collect()
+    }
+
     /// Writes the feed: `line(event time, sentence)` for every sentence, in event-time order.
     pub fn run(&self, mut line: impl FnMut(i64, &str)) {
         let mut rng = Rng(self.cfg.seed ^ 0x00fe_edba_c0de_0002);
@@ -1069,6 +1092,39 @@ impl Sim {
                 }
             }
         }
+    }
+}
+
+/// A vessel where it truly is, with a typical length for its type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sighting {
+    pub mmsi: u32,
+    pub lon: f64,
+    pub lat: f64,
+    pub length_m: f64,
+}
+
+impl Script {
+    /// The position at `t_ms`, walking the legs with the timing [`messages`] uses.
+    fn true_position(&self, t_ms: i64) -> Option<P> {
+        if t_ms < self.start_ms {
+            return None;
+        }
+        let (mut t, mut at) = (self.start_ms, self.start);
+        for leg in &self.legs {
+            let (ms, to) = match *leg {
+                Leg::Sail { to, kn } => ((metres(at, to) / kn_to_mps(kn) * 1000.0) as i64, to),
+                Leg::Stay { ms } => (ms, at),
+                Leg::Dark { ms, to } => (ms, to),
+                Leg::Spoof { .. } => (10_000, at),
+            };
+            if t_ms < t + ms {
+                return Some(lerp(at, to, (t_ms - t) as f64 / ms.max(1) as f64));
+            }
+            t += ms;
+            at = to;
+        }
+        Some(at)
     }
 }
 
