@@ -100,6 +100,7 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
 
     let (tx, rx) = mpsc::channel::<Batch>(listen::QUEUE_BATCHES);
     let (stop_tx, stop) = watch::channel(false);
+    let schedule_stop = stop.clone();
     let running = rt.block_on(spawn(&receivers, tx, stop))?;
     for (cfg, addr) in receivers.iter().zip(&running.local_addrs) {
         match addr {
@@ -129,6 +130,8 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         .with_node(Arc::new(node))
         .with_metrics_token(settings.store.metrics_token.clone())
         .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
+    // Cameras with a pull_every_s are pulled on their schedule.
+    rt.spawn(api::cameras::pull_on_schedule(state.clone(), schedule_stop));
     let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
     let writer = rt.spawn(store_writer(
         store.clone(),

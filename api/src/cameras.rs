@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use data::{Catalog, Store};
 use serde_json::{Value, json};
+use video::annotate::{AnnotateError, Note, Size, copy_key, marked_copy};
 use video::camera::{Camera, check};
 use video::evidence::ImageStore;
 use video::evidence::{Problem, verify};
@@ -373,13 +374,22 @@ pub(crate) fn forget_camera_index(st: &AppState) {
     }
 }
 
+/// One of an alert's snapshots: the evidence item, the camera that took it, and where the
+/// vessel should stand in its frame (0 = left edge, 1 = right; `None` out of frame).
+#[derive(Debug)]
+pub(crate) struct Linked {
+    pub item: data::EvidenceItem,
+    pub camera: Camera,
+    pub x_frac: Option<f64>,
+}
+
 /// An alert's snapshots: from each camera whose field of view holds the alert's position,
 /// the image captured nearest the moment the alert was detected, within the evidence
-/// window; with where the vessel should stand in the frame (0 = left edge, 1 = right).
-pub(crate) async fn alert_snapshots(
+/// window.
+pub(crate) async fn linked_snapshots(
     st: &AppState,
     a: &geofence::alert::Alert,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<Linked>, ApiError> {
     let ix = camera_index(st).await?;
     let mut out = Vec::new();
     for cam in ix.seeing(a.position.0, a.position.1) {
@@ -391,29 +401,336 @@ pub(crate) async fn alert_snapshots(
             continue;
         };
         // A PTZ camera was pointed at the vessel: the middle of its frame.
-        let x = if cam.ptz.is_some() {
+        let x_frac = if cam.ptz.is_some() {
             Some(0.5)
         } else {
             video::view::frame_x(cam, a.position, 10_000).map(|x| f64::from(x) / 10_000.0)
         };
-        out.push(json!({
-            "id": item.id,
-            "camera": cam.id,
-            "camera_name": cam.name,
-            "captured_at": geofence::alert::rfc3339(item.captured_at_ms),
-            "sha256": item.sha256,
-            "url": format!("/api/v1/snapshots/{}", item.id),
-            "vessel_bearing_deg": (video::view::bearing_deg((cam.lon, cam.lat), a.position) * 10.0).round() / 10.0,
-            "vessel_frame_x": x,
-        }));
+        out.push(Linked {
+            item,
+            camera: cam.clone(),
+            x_frac,
+        });
     }
     Ok(out)
 }
 
+/// An alert's snapshots as the alert detail shows them, with links to the original and
+/// the marked copies.
+pub(crate) async fn alert_snapshots(
+    st: &AppState,
+    a: &geofence::alert::Alert,
+) -> Result<Vec<Value>, ApiError> {
+    Ok(linked_snapshots(st, a)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let marked = format!("/api/v1/alerts/{}/snapshots/{}", a.id, l.item.id);
+            json!({
+                "id": l.item.id,
+                "camera": l.camera.id,
+                "camera_name": l.camera.name,
+                "captured_at": geofence::alert::rfc3339(l.item.captured_at_ms),
+                "sha256": l.item.sha256,
+                "url": format!("/api/v1/snapshots/{}", l.item.id),
+                "annotated_url": format!("{marked}?size=web"),
+                "thumbnail_url": format!("{marked}?size=thumb"),
+                "vessel_bearing_deg": (video::view::bearing_deg((l.camera.lon, l.camera.lat), a.position) * 10.0).round() / 10.0,
+                "vessel_frame_x": l.x_frac,
+            })
+        })
+        .collect())
+}
+
+/// What is written on an alert's marked frame.
+fn label(a: &geofence::alert::Alert, l: &Linked) -> Vec<String> {
+    let name = a.vessel_name.as_deref().unwrap_or("(no name)");
+    vec![
+        format!("{name}  MMSI {}", a.mmsi),
+        match &a.zone_id {
+            Some(z) => format!("{}  {z}", a.kind),
+            None => a.kind.to_string(),
+        },
+        format!(
+            "{}  {}",
+            geofence::alert::rfc3339(l.item.captured_at_ms),
+            if l.camera.name.is_empty() {
+                &l.camera.id
+            } else {
+                &l.camera.name
+            }
+        ),
+    ]
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct SizeQuery {
+    size: Option<String>,
+}
+
+/// `GET /alerts/{id}/snapshots/{snapshot}?size=web|thumb`: one of the alert's snapshots
+/// with the vessel's column marked and a label (name, MMSI, kind, zone, time, camera), at
+/// the web size (default) or as a thumbnail. Made once, off the async threads, and cached;
+/// the original is never changed.
+pub(crate) async fn marked(
+    State(st): State<AppState>,
+    who: Authed,
+    Path((id, snapshot)): Path<(String, String)>,
+    Query(q): Query<SizeQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    who.require(&OFFICERS)?;
+    let size = match q.size.as_deref() {
+        None => Size::Web,
+        Some(s) => Size::parse(s).ok_or_else(|| {
+            ApiError::invalid("bad_size", format!("size {s:?}: one of web, thumb"))
+        })?,
+    };
+    let a = st
+        .store
+        .alert(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no alert {id:?}")))?;
+    let linked = linked_snapshots(&st, &a.alert)
+        .await?
+        .into_iter()
+        .find(|l| l.item.id == snapshot)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no snapshot {snapshot:?} in alert {id:?}'s evidence"
+            ))
+        })?;
+    let images = st
+        .images
+        .clone()
+        .ok_or_else(|| ApiError::not_found("no image store"))?;
+    let note = Note {
+        x_frac: linked.x_frac,
+        lines: label(&a.alert, &linked),
+    };
+    let etag = format!("\"{}-{size:?}\"", copy_key(&linked.item.sha256, &note));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let sha = linked.item.sha256.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        marked_copy(&images, &sha, &note, size, video::font::label_font())
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let (_, bytes) = made.map_err(|e| match e {
+        AnnotateError::Missing(_) => ApiError::new(
+            StatusCode::GONE,
+            "image_missing",
+            "the image is missing; run the evidence verification",
+        ),
+        other => {
+            tracing::error!("marking snapshot {snapshot}: {other}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                other.to_string(),
+            )
+        }
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg".to_string()),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Pulled answers larger than this are refused, whether the size is stated or not.
+pub(crate) const PULL_LIMIT: usize = SNAPSHOT_LIMIT;
+
+/// Why a camera gave no snapshot. Never holds the URL: it may carry a password.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error("{0}")]
+    Http(String),
+    #[error("the camera answered {0}")]
+    Status(StatusCode),
+    #[error("the camera refused the credentials ({0})")]
+    Refused(&'static str),
+    #[error("the answer is over {PULL_LIMIT} bytes")]
+    TooLarge,
+    #[error("the camera's digest challenge: {0}")]
+    Challenge(String),
+}
+
+impl From<reqwest::Error> for PullError {
+    fn from(e: reqwest::Error) -> Self {
+        PullError::Http(e.without_url().to_string())
+    }
+}
+
+/// GETs a camera's snapshot. Credentials in the URL are never sent blind: the camera is
+/// asked without them, and its 401 challenge says how to answer, Digest (RFC 7616, what
+/// Hikvision- and Dahua-style cameras ask for) or Basic. Returns the capture time the
+/// camera states (`X-Capture-Time`) and the body, read up to [`PULL_LIMIT`].
+pub async fn fetch_snapshot(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<(Option<i64>, Vec<u8>), PullError> {
+    let mut url = reqwest::Url::parse(url).map_err(|e| PullError::Http(e.to_string()))?;
+    let user = percent_decode(url.username());
+    let password = url.password().map(percent_decode);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let mut r = http.get(url.clone()).send().await?;
+    if r.status() == StatusCode::UNAUTHORIZED && !user.is_empty() {
+        let password = password.unwrap_or_default();
+        let challenges: Vec<String> = r
+            .headers()
+            .get_all(header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        let digest = challenges
+            .iter()
+            .find(|c| c.trim_start().to_ascii_lowercase().starts_with("digest"));
+        let req = if let Some(c) = digest {
+            let mut prompt =
+                digest_auth::parse(c).map_err(|e| PullError::Challenge(e.to_string()))?;
+            let uri = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            let answer = prompt
+                .respond(&digest_auth::AuthContext::new(
+                    user.as_str(),
+                    password.as_str(),
+                    uri,
+                ))
+                .map_err(|e| PullError::Challenge(e.to_string()))?;
+            http.get(url.clone())
+                .header(header::AUTHORIZATION, answer.to_header_string())
+        } else if challenges
+            .iter()
+            .any(|c| c.trim_start().to_ascii_lowercase().starts_with("basic"))
+        {
+            http.get(url.clone()).basic_auth(&user, Some(&password))
+        } else {
+            return Err(PullError::Refused("no Digest or Basic challenge"));
+        };
+        r = req.send().await?;
+        if r.status() == StatusCode::UNAUTHORIZED {
+            return Err(PullError::Refused(if digest.is_some() {
+                "Digest"
+            } else {
+                "Basic"
+            }));
+        }
+    }
+    if !r.status().is_success() {
+        return Err(PullError::Status(r.status()));
+    }
+    let stated = r
+        .headers()
+        .get("x-capture-time")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_time(v.trim()));
+    if r.content_length().is_some_and(|n| n > PULL_LIMIT as u64) {
+        return Err(PullError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await? {
+        if body.len() + chunk.len() > PULL_LIMIT {
+            return Err(PullError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((stated, body))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Points a PTZ camera at `target` (ONVIF AbsoluteMove) and waits for the head to settle.
+async fn point_at(
+    http: &reqwest::Client,
+    cam: &Camera,
+    ptz: &video::camera::Ptz,
+    target: (f64, f64),
+) -> Result<(), PullError> {
+    let pt = video::view::pan_tilt(cam, target);
+    http.post(&ptz.onvif_url)
+        .header(
+            header::CONTENT_TYPE,
+            "application/soap+xml; charset=utf-8; action=\"http://www.onvif.org/ver20/ptz/wsdl/AbsoluteMove\"",
+        )
+        .body(video::view::onvif_absolute_move(&ptz.profile, &pt))
+        .send()
+        .await?
+        .error_for_status()?;
+    tokio::time::sleep(std::time::Duration::from_millis(ptz.settle_ms)).await;
+    Ok(())
+}
+
+/// Pulls one snapshot from a camera (pointing a PTZ head at `target` first, when there is
+/// one) and takes it as evidence like a pushed one.
+async fn pull(
+    st: &AppState,
+    images: &Arc<ImageStore>,
+    cam: &Camera,
+    target: Option<(f64, f64)>,
+) -> Result<data::EvidenceItem, String> {
+    let Some(url) = &cam.snapshot_url else {
+        return Err("no snapshot_url".into());
+    };
+    if let (Some(ptz), Some(target)) = (&cam.ptz, target) {
+        point_at(&st.http, cam, ptz, target)
+            .await
+            .map_err(|e| format!("pointing the head: {e}"))?;
+    }
+    let (stated, bytes) = fetch_snapshot(&st.http, url)
+        .await
+        .map_err(|e| e.to_string())?;
+    take_image(
+        st,
+        images,
+        &cam.id,
+        Bytes::from(bytes),
+        stated,
+        cam.utc_offset_minutes,
+    )
+    .await
+    .map(|(_, item)| item)
+    .map_err(|e| e.message().to_string())
+}
+
 /// Pulls a snapshot from every camera with a `snapshot_url` whose field of view holds the
-/// alert's position (credentials in the URL go as HTTP Basic), checks and stores each like
-/// a pushed one, and returns the evidence items made. A camera that fails is logged and
-/// skipped; the others still answer.
+/// alert's position, checks and stores each like a pushed one, and returns the evidence
+/// items made. A camera that fails is logged and skipped; the others still answer.
 pub async fn pull_for_alert(
     st: &AppState,
     a: &geofence::alert::Alert,
@@ -422,58 +739,74 @@ pub async fn pull_for_alert(
     let Some(images) = st.images.clone() else {
         return Ok(Vec::new());
     };
-    let http = &st.http;
     let mut made = Vec::new();
     for cam in ix.seeing(a.position.0, a.position.1) {
-        let Some(url) = cam.snapshot_url.clone() else {
+        if cam.snapshot_url.is_none() {
             continue;
-        };
-        if let Some(ptz) = &cam.ptz {
-            let pt = video::view::pan_tilt(cam, a.position);
-            let moved = http
-                .post(&ptz.onvif_url)
-                .header(
-                    header::CONTENT_TYPE,
-                    "application/soap+xml; charset=utf-8; action=\"http://www.onvif.org/ver20/ptz/wsdl/AbsoluteMove\"",
-                )
-                .body(video::view::onvif_absolute_move(&ptz.profile, &pt))
-                .send()
-                .await
-                .and_then(reqwest::Response::error_for_status);
-            if let Err(e) = moved {
-                tracing::warn!(camera = %cam.id, "pointing at alert {}: {}", a.id, e.without_url());
-                continue;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(ptz.settle_ms)).await;
         }
-        let fetched = async {
-            let r = http.get(&url).send().await?.error_for_status()?;
-            let stated = r
-                .headers()
-                .get("x-capture-time")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_time(v.trim()));
-            Ok::<_, reqwest::Error>((stated, r.bytes().await?))
-        }
-        .await;
-        let (stated, bytes) = match fetched {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(camera = %cam.id, "pulling a snapshot for alert {}: {}", a.id, e.without_url());
-                continue;
-            }
-        };
-        match take_image(st, &images, &cam.id, bytes, stated, cam.utc_offset_minutes).await {
-            Ok((_, item)) => made.push(item),
-            Err(e) => tracing::warn!(
-                camera = %cam.id,
-                "the snapshot for alert {} was not taken: {}",
-                a.id,
-                e.message()
-            ),
+        match pull(st, &images, cam, Some(a.position)).await {
+            Ok(item) => made.push(item),
+            Err(e) => tracing::warn!(camera = %cam.id, "no snapshot for alert {}: {e}", a.id),
         }
     }
     Ok(made)
+}
+
+/// One round of scheduled pulls at wall-clock time `now_ms`: every camera with a
+/// `pull_every_s` whose last scheduled pull (in `last`, by camera id) is that long ago is
+/// pulled, the cameras at once. Returns the evidence items made.
+pub async fn pull_due(
+    st: &AppState,
+    now_ms: i64,
+    last: &mut std::collections::HashMap<String, i64>,
+) -> Result<Vec<data::EvidenceItem>, ApiError> {
+    let ix = camera_index(st).await?;
+    let Some(images) = st.images.clone() else {
+        return Ok(Vec::new());
+    };
+    let due: Vec<&Camera> = ix
+        .cameras
+        .iter()
+        .filter(|c| {
+            c.pull_every_s.is_some_and(|s| {
+                last.get(&c.id)
+                    .is_none_or(|&t| now_ms - t >= s as i64 * 1000)
+            })
+        })
+        .collect();
+    for c in &due {
+        last.insert(c.id.clone(), now_ms);
+    }
+    // Cameras no longer configured are forgotten.
+    last.retain(|id, _| ix.cameras.iter().any(|c| &c.id == id));
+    let pulls = due.iter().map(|c| pull(st, &images, c, None));
+    let mut made = Vec::new();
+    for (c, r) in due.iter().zip(futures_util::future::join_all(pulls).await) {
+        match r {
+            Ok(item) => made.push(item),
+            Err(e) => tracing::warn!(camera = %c.id, "scheduled snapshot: {e}"),
+        }
+    }
+    Ok(made)
+}
+
+/// Runs the scheduled pulls until `stop` turns true: a round every second.
+pub async fn pull_on_schedule(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut last = std::collections::HashMap::new();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = pull_due(&st, now_ms(), &mut last).await {
+            tracing::warn!("scheduled snapshots: {}", e.message());
+        }
+    }
 }
 
 /// Seeds the store from a `cameras.json` text on first start: the cameras that load.

@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/alerts/stream", get(stream::alerts))
         .route("/alerts/{id}", get(alerts::detail))
         .route("/alerts/{id}/{action}", post(alerts::act))
+        .route("/alerts/{id}/snapshots/{snapshot}", get(cameras::marked))
         .route("/vessels", get(vessels::search))
         .route("/vessels/{mmsi}", get(vessels::get))
         .route("/vessels/{mmsi}/track", get(vessels::track))

@@ -310,6 +310,58 @@ pub const ROUTES: &[Route] = &[
     ),
     r(
         "get",
+        "/api/v1/cameras",
+        "officer",
+        "Tower cameras: position, aim, field of view, snapshot URL, PTZ",
+    ),
+    b(
+        r(
+            "put",
+            "/api/v1/cameras/{id}",
+            "admin",
+            "Create or replace a camera",
+        ),
+        "{name, lon, lat, height_m, bearing_deg, fov_deg, range_m, snapshot_url?, pull_every_s?, utc_offset_minutes?, ptz?}",
+    ),
+    r("delete", "/api/v1/cameras/{id}", "admin", "Delete a camera"),
+    r(
+        "post",
+        "/api/v1/cameras/{id}/token",
+        "admin",
+        "A new push token for the camera, shown once",
+    ),
+    b(
+        r(
+            "post",
+            "/api/v1/cameras/{id}/snapshots",
+            "camera",
+            "A camera pushes a JPEG or PNG with its own token (capture time: X-Capture-Time, else EXIF, else receipt)",
+        ),
+        "image/jpeg or image/png, at most 16 MiB",
+    ),
+    r(
+        "get",
+        "/api/v1/snapshots/{id}",
+        "officer",
+        "An evidence image as stored (410 when missing or expired)",
+    ),
+    q(
+        r(
+            "get",
+            "/api/v1/alerts/{id}/snapshots/{snapshot}",
+            "officer",
+            "One of an alert's snapshots with the vessel marked and labelled: web size or thumbnail, cached, ETag",
+        ),
+        &["size"],
+    ),
+    r(
+        "get",
+        "/api/v1/evidence/verify",
+        "supervisor",
+        "Rehash every evidence image and recompute the chain; the first altered or missing item",
+    ),
+    r(
+        "get",
         "/api/v1/receivers",
         "officer",
         "Each receiver's health",

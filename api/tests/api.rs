@@ -1502,22 +1502,73 @@ async fn cameras_push_snapshots_and_the_evidence_chain_verifies(app: App) {
     );
 }
 
-async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) {
-    use axum::http::HeaderMap;
-    // A stand-in tower camera: its snapshot URL wants HTTP Basic admin:s3cret.
-    let frame = jpeg(320, 180, 42);
+fn plain_jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([40, 90, 140]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
+}
+
+/// The middle of the columns holding the most marker-yellow pixels.
+fn marker_column(img: &image::RgbImage) -> Option<u32> {
+    let counts: Vec<usize> = (0..img.width())
+        .map(|x| {
+            (0..img.height())
+                .filter(|&y| {
+                    let p = img.get_pixel(x, y).0;
+                    p[0] > 200 && p[1] > 170 && p[2] < 90
+                })
+                .count()
+        })
+        .collect();
+    let top = *counts.iter().max()?;
+    let cols: Vec<usize> = (0..counts.len())
+        .filter(|&x| top > 0 && counts[x] == top)
+        .collect();
+    (!cols.is_empty()).then(|| (cols.iter().sum::<usize>() / cols.len()) as u32)
+}
+
+/// A stand-in tower camera on loopback: `/snap.jpg` wants HTTP Basic admin:s3cret,
+/// `/digest.jpg` HTTP Digest (SHA-256) with the same, `/big.jpg` answers 17 MiB, `/ptz.jpg`
+/// anyone, and `/onvif/ptz` takes ONVIF moves. Returns its address, the Authorization
+/// headers it saw and the move requests.
+async fn stand_in_camera(
+    frame: Vec<u8>,
+) -> (
+    std::net::SocketAddr,
+    Arc<std::sync::Mutex<Vec<String>>>,
+    Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use axum::http::{HeaderMap, StatusCode as S};
+    use axum::response::IntoResponse;
     let asked = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    // And a stand-in ONVIF PTZ service: what it was told.
     let moves = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let cam_app = {
-        let (frame, asked, moves) = (frame.clone(), asked.clone(), moves.clone());
+    let auth_of = |h: &HeaderMap| {
+        h.get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let answer = |frame: Vec<u8>| {
+        (S::OK, [("x-capture-time", "2026-11-20T00:00:03Z")], frame).into_response()
+    };
+    let app = {
+        let (f1, f2, f3, a1, a2, m) = (
+            frame.clone(),
+            frame.clone(),
+            frame,
+            asked.clone(),
+            asked.clone(),
+            moves.clone(),
+        );
         axum::Router::new()
             .route(
                 "/onvif/ptz",
                 axum::routing::post(move |body: String| {
-                    let moves = moves.clone();
+                    let m = m.clone();
                     async move {
-                        if let Ok(mut m) = moves.lock() {
+                        if let Ok(mut m) = m.lock() {
                             m.push(body);
                         }
                         "<s:Envelope/>"
@@ -1526,41 +1577,85 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
             )
             .route(
                 "/snap.jpg",
-                axum::routing::get(move |headers: HeaderMap| {
-                    let (frame, asked) = (frame.clone(), asked.clone());
+                axum::routing::get(move |h: HeaderMap| {
+                    let (f, a) = (f1.clone(), a1.clone());
                     async move {
-                        let auth = headers
-                            .get("authorization")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_string();
-                        if let Ok(mut a) = asked.lock() {
+                        let auth = auth_of(&h);
+                        if let Ok(mut a) = a.lock() {
                             a.push(auth.clone());
                         }
                         if auth == "Basic YWRtaW46czNjcmV0" {
-                            (
-                                axum::http::StatusCode::OK,
-                                [("x-capture-time", "2026-11-20T00:00:03Z")],
-                                frame,
-                            )
+                            answer(f)
                         } else {
-                            (
-                                axum::http::StatusCode::UNAUTHORIZED,
-                                [("x-capture-time", "")],
-                                Vec::new(),
-                            )
+                            (S::UNAUTHORIZED, [("www-authenticate", "Basic realm=\"cam\"")])
+                                .into_response()
                         }
                     }
+                }),
+            )
+            .route(
+                "/digest.jpg",
+                axum::routing::get(move |h: HeaderMap| {
+                    let (f, a) = (f2.clone(), a2.clone());
+                    async move {
+                        let auth = auth_of(&h);
+                        if let Ok(mut a) = a.lock() {
+                            a.push(auth.clone());
+                        }
+                        // The hash the client sent, recomputed with the right password.
+                        let good = digest_auth::AuthorizationHeader::parse(&auth)
+                            .ok()
+                            .is_some_and(|sent| {
+                                let mut want = sent.clone();
+                                want.digest(&digest_auth::AuthContext::new(
+                                    "admin",
+                                    "s3cret",
+                                    sent.uri.clone(),
+                                ));
+                                sent.nonce == "n0nce-42"
+                                    && sent.uri == "/digest.jpg"
+                                    && want.response == sent.response
+                            });
+                        if good {
+                            answer(f)
+                        } else {
+                            (
+                                S::UNAUTHORIZED,
+                                [(
+                                    "www-authenticate",
+                                    "Digest realm=\"cam\", qop=\"auth\", algorithm=SHA-256, nonce=\"n0nce-42\", opaque=\"x\"",
+                                )],
+                            )
+                                .into_response()
+                        }
+                    }
+                }),
+            )
+            .route(
+                "/big.jpg",
+                axum::routing::get(|| async { vec![0u8; 17 * 1024 * 1024] }),
+            )
+            .route(
+                "/ptz.jpg",
+                axum::routing::get(move || {
+                    let f = f3.clone();
+                    async move { answer(f) }
                 }),
             )
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let cam_addr = listener.local_addr().expect("addr");
+    let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, cam_app).await;
+        let _ = axum::serve(listener, app).await;
     });
+    (addr, asked, moves)
+}
+
+async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) {
+    let frame = plain_jpeg(1280, 720);
+    let (cam_addr, asked, moves) = stand_in_camera(frame.clone()).await;
     // A port nobody listens on.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -1568,37 +1663,59 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
     let closed_addr = closed.local_addr().expect("addr");
     drop(closed);
 
+    // The alert is at (120.3, 30.5). Fixed cameras 200 m west look east at it.
     let admin = app.token("admin.zhao").await;
     let west = 120.3 - 200.0 / (111_194.93 * 30.5f64.to_radians().cos());
-    for (id, url, lon) in [
+    let south = 30.5 - 200.0 / 111_194.93;
+    let fixed = |lon: f64, url: String| {
+        json!({"lon": lon, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
+               "fov_deg": 60, "range_m": 400, "snapshot_url": url})
+    };
+    for (id, body) in [
         (
             "cam-good",
-            format!("http://admin:s3cret@{cam_addr}/snap.jpg"),
-            west,
+            fixed(west, format!("http://admin:s3cret@{cam_addr}/snap.jpg")),
+        ),
+        (
+            "cam-digest",
+            fixed(west, format!("http://admin:s3cret@{cam_addr}/digest.jpg")),
+        ),
+        (
+            "cam-digest-badpw",
+            fixed(west, format!("http://admin:guess@{cam_addr}/digest.jpg")),
         ),
         (
             "cam-badpw",
-            format!("http://admin:guess@{cam_addr}/snap.jpg"),
-            west,
+            fixed(west, format!("http://admin:guess@{cam_addr}/snap.jpg")),
         ),
-        ("cam-down", format!("http://{closed_addr}/snap.jpg"), west),
+        (
+            "cam-down",
+            fixed(west, format!("http://{closed_addr}/snap.jpg")),
+        ),
+        ("cam-big", fixed(west, format!("http://{cam_addr}/big.jpg"))),
         // Looks the other way: not asked.
         (
             "cam-away",
-            format!("http://admin:s3cret@{cam_addr}/snap.jpg"),
-            120.31,
+            fixed(120.31, format!("http://admin:s3cret@{cam_addr}/snap.jpg")),
+        ),
+        // A PTZ head 200 m south, 10 m up, its home bearing west: turned 90 degrees right
+        // and tilted down to the vessel before the snapshot.
+        (
+            "cam-ptz",
+            json!({"lon": 120.3, "lat": south, "height_m": 10, "bearing_deg": 270,
+                   "fov_deg": 30, "range_m": 400,
+                   "snapshot_url": format!("http://{cam_addr}/ptz.jpg"),
+                   "ptz": {"onvif_url": format!("http://{cam_addr}/onvif/ptz"),
+                           "profile": "Profile_7", "settle_ms": 0}}),
         ),
     ] {
         let r = app
             .put(&format!("/api/v1/cameras/{id}"), &admin)
-            .json(
-                &json!({"lon": lon, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
-                          "fov_deg": 60, "range_m": 400, "snapshot_url": url}),
-            )
+            .json(&body)
             .send()
             .await
             .expect("request");
-        assert_eq!(r.status(), StatusCode::CREATED);
+        assert_eq!(r.status(), StatusCode::CREATED, "{id}");
     }
     let alert = app
         .store
@@ -1610,16 +1727,37 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
     let made = api::cameras::pull_for_alert(&app.state, &alert)
         .await
         .expect("pull");
-    assert_eq!(made.len(), 1, "one camera answered with an image");
-    assert_eq!(made[0].camera_id, "cam-good");
+    let mut from: Vec<&str> = made.iter().map(|m| m.camera_id.as_str()).collect();
+    from.sort_unstable();
+    assert_eq!(from, ["cam-digest", "cam-good", "cam-ptz"]);
+    // Credentials are never sent blind: each camera is first asked without them.
     let asked = asked.lock().map(|a| a.clone()).unwrap_or_default();
     assert_eq!(
-        asked.len(),
-        2,
-        "cam-good and cam-badpw asked, cam-away not: {asked:?}"
+        asked.iter().filter(|a| a.is_empty()).count(),
+        4,
+        "{asked:?}"
     );
     assert!(asked.contains(&"Basic YWRtaW46czNjcmV0".to_string()));
-    // The alert's evidence now holds the pulled frame, at the camera's stated time.
+    assert_eq!(
+        asked.iter().filter(|a| a.starts_with("Digest ")).count(),
+        2,
+        "right and wrong password, each answered once: {asked:?}"
+    );
+    assert_eq!(asked.len(), 8, "cam-away never asked: {asked:?}");
+    // The PTZ head was told to turn 90 degrees right of home (x 0.5 of 180) and tilt
+    // down atan(10 / 200) = 2.86 degrees (y -0.0318 of 90), for its profile.
+    let moves = moves.lock().map(|m| m.clone()).unwrap_or_default();
+    assert_eq!(moves.len(), 1, "{moves:?}");
+    let tilt = -(10f64 / 200.0).atan().to_degrees() / 90.0;
+    assert!(moves[0].contains(r#"x="0.50000""#), "{}", moves[0]);
+    assert!(
+        moves[0].contains(&format!(r#"y="{tilt:.5}""#)),
+        "{} vs {tilt:.5}",
+        moves[0]
+    );
+    assert!(moves[0].contains("<tptz:ProfileToken>Profile_7</tptz:ProfileToken>"));
+
+    // The alert's evidence now holds the pulled frames, at the cameras' stated time.
     let officer = app.token("officer.li").await;
     let v: Value = app
         .get(&format!("/api/v1/alerts/{}", app.ids[0]), Some(&officer))
@@ -1629,15 +1767,110 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
         .json()
         .await
         .expect("json");
-    assert_eq!(v["snapshots"][0]["camera"], "cam-good");
-    assert_eq!(v["snapshots"][0]["captured_at"], "2026-11-20T00:00:03Z");
+    let snaps = v["snapshots"].as_array().expect("snapshots");
+    assert_eq!(snaps.len(), 3, "{v}");
+    for s in snaps {
+        assert_eq!(s["captured_at"], "2026-11-20T00:00:03Z");
+        assert_eq!(s["vessel_frame_x"], 0.5, "{s}");
+    }
+    let good = snaps
+        .iter()
+        .find(|s| s["camera"] == "cam-good")
+        .expect("cam-good's");
     let r = app
-        .get(
-            v["snapshots"][0]["url"].as_str().expect("url"),
-            Some(&officer),
-        )
+        .get(good["url"].as_str().expect("url"), Some(&officer))
         .send()
         .await
         .expect("request");
     assert_eq!(r.bytes().await.expect("bytes").to_vec(), frame);
+
+    // Marked copies: web size with the marker at the vessel's column, a thumbnail, an
+    // ETag that answers 304, and the original untouched.
+    let get = |url: String, etag: Option<String>| {
+        let mut req = app.get(&url, Some(&officer));
+        if let Some(e) = etag {
+            req = req.header("if-none-match", e);
+        }
+        async move { req.send().await.expect("request") }
+    };
+    let web_url = good["annotated_url"].as_str().expect("annotated_url");
+    let r = get(web_url.to_string(), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let etag = r.headers()["etag"].to_str().expect("etag").to_string();
+    let web = image::load_from_memory(&r.bytes().await.expect("bytes"))
+        .expect("decodes")
+        .into_rgb8();
+    assert_eq!((web.width(), web.height()), (1280, 720));
+    let x = marker_column(&web).expect("a marker");
+    assert!(x.abs_diff(640) <= 3, "marker at {x}");
+    let r = get(web_url.to_string(), Some(etag.clone())).await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = get(
+        good["thumbnail_url"]
+            .as_str()
+            .expect("thumbnail_url")
+            .to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let thumb = image::load_from_memory(&r.bytes().await.expect("bytes")).expect("decodes");
+    assert_eq!((thumb.width(), thumb.height()), (320, 180));
+    let sha = good["sha256"].as_str().expect("sha");
+    assert_eq!(app.images.get(sha).expect("original"), frame);
+    let r = get(web_url.replace("size=web", "size=huge"), None).await;
+    assert_eq!(
+        code(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_size".into())
+    );
+    // Not this alert's evidence (an alert ten minutes later): 404.
+    let r = get(
+        format!(
+            "/api/v1/alerts/{}/snapshots/{}?size=web",
+            app.ids[10],
+            good["id"].as_str().expect("id")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Scheduled pulls: cam-good every 60 s is pulled when due, not before.
+    let mut every = fixed(west, format!("http://admin:s3cret@{cam_addr}/snap.jpg"));
+    every["pull_every_s"] = json!(60);
+    let r = app
+        .put("/api/v1/cameras/cam-good", &admin)
+        .json(&every)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut last = std::collections::HashMap::new();
+    let t0 = 1_800_000_000_000;
+    for (t, want) in [
+        (t0, 1),
+        (t0 + 30_000, 0),
+        (t0 + 59_999, 0),
+        (t0 + 60_000, 1),
+    ] {
+        let made = api::cameras::pull_due(&app.state, t, &mut last)
+            .await
+            .expect("pull");
+        assert_eq!(made.len(), want, "at +{} ms", t - t0);
+        assert!(made.iter().all(|m| m.camera_id == "cam-good"));
+    }
+    let mut bad = fixed(west, format!("http://{cam_addr}/ptz.jpg"));
+    bad["snapshot_url"] = Value::Null;
+    bad["pull_every_s"] = json!(60);
+    let r = app
+        .put("/api/v1/cameras/cam-none", &admin)
+        .json(&bad)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_camera".into())
+    );
 }

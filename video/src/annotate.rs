@@ -14,6 +14,7 @@ use imageproc::drawing::{draw_filled_rect_mut, draw_polygon_mut};
 use imageproc::point::Point;
 use imageproc::rect::Rect;
 
+use crate::evidence::{ImageStore, sha256_hex};
 use crate::snapshot::Limits;
 
 /// Widest copy for the console's evidence view.
@@ -43,6 +44,8 @@ pub struct Marked {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnnotateError {
+    #[error("the stored image cannot be read: {0}")]
+    Missing(std::io::Error),
     #[error("the stored image does not decode: {0}")]
     Decode(String),
     #[error("encoding the marked copy: {0}")]
@@ -208,6 +211,69 @@ pub fn annotate(
     })
 }
 
+/// Which marked copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    Web,
+    Thumb,
+}
+
+impl Size {
+    pub fn parse(s: &str) -> Option<Size> {
+        match s {
+            "web" => Some(Size::Web),
+            "thumb" => Some(Size::Thumb),
+            _ => None,
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Size::Web => "web.jpg",
+            Size::Thumb => "thumb.jpg",
+        }
+    }
+}
+
+/// A marked copy's cache key: the original's hash and everything drawn on it, so a copy is
+/// made again only when one of them changes (a renamed vessel, a moved camera).
+pub fn copy_key(sha256: &str, note: &Note) -> String {
+    let x = note.x_frac.map(|x| (x * 100_000.0).round() as i64);
+    sha256_hex(format!("marked-v1\n{sha256}\n{x:?}\n{}", note.lines.join("\n")).as_bytes())
+}
+
+/// The marked copy of the stored image `sha256` at `size`, with its cache key: read from
+/// the cache, else made (both sizes at once) and cached. The original is only read.
+pub fn marked_copy(
+    store: &ImageStore,
+    sha256: &str,
+    note: &Note,
+    size: Size,
+    font: Option<&Typeface>,
+) -> Result<(String, Vec<u8>), AnnotateError> {
+    let key = copy_key(sha256, note);
+    if let Some(path) = store.derived_path(&key, size.suffix())
+        && let Ok(bytes) = std::fs::read(path)
+    {
+        return Ok((key, bytes));
+    }
+    let original = store.get(sha256).map_err(AnnotateError::Missing)?;
+    let m = annotate(&original, note, font)?;
+    for (s, bytes) in [(Size::Web, &m.web), (Size::Thumb, &m.thumb)] {
+        // A cache that cannot be written costs time, not the answer.
+        if let Err(e) = store.put_derived(&key, s.suffix(), bytes) {
+            tracing::warn!("caching a marked copy of {sha256}: {e}");
+        }
+    }
+    Ok((
+        key,
+        match size {
+            Size::Web => m.web,
+            Size::Thumb => m.thumb,
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +381,42 @@ mod tests {
             .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c > 200))
             .count();
         assert!(white > 200, "{white} white pixels");
+    }
+
+    #[test]
+    fn a_marked_copy_is_made_once_and_remade_when_the_note_changes() {
+        let dir = std::env::temp_dir().join(format!("rw-marked-{}", std::process::id()));
+        let store = ImageStore::open(&dir).expect("store");
+        let original = encode_jpeg(&frame(1280, 720), 90).expect("encode");
+        let sha = store.put(&original).expect("put");
+        let note = Note {
+            x_frac: Some(0.3),
+            lines: vec!["A".into()],
+        };
+        let (key, thumb) = marked_copy(&store, &sha, &note, Size::Thumb, None).expect("made");
+        let cached = store.derived_path(&key, "web.jpg").expect("path");
+        assert!(cached.exists());
+        // Served from the cache: a planted copy comes back as it is.
+        std::fs::write(&cached, b"cached").expect("plant");
+        let (_, web) = marked_copy(&store, &sha, &note, Size::Web, None).expect("cached");
+        assert_eq!(web, b"cached");
+        assert_eq!(decode(&thumb).expect("thumb").width(), THUMB_WIDTH);
+        // Another note, another copy; the original is untouched.
+        let other = Note {
+            x_frac: Some(0.6),
+            ..note.clone()
+        };
+        let (key2, web2) = marked_copy(&store, &sha, &other, Size::Web, None).expect("made");
+        assert_ne!(key, key2);
+        assert_eq!(decode(&web2).expect("web").width(), WEB_WIDTH);
+        assert_eq!(store.get(&sha).expect("original"), original);
+        // A missing original is its own error.
+        let gone = "0".repeat(64);
+        assert!(matches!(
+            marked_copy(&store, &gone, &note, Size::Web, None),
+            Err(AnnotateError::Missing(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

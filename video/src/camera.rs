@@ -27,6 +27,10 @@ pub struct Camera {
     /// Where a JPEG of the current view can be fetched (HTTP GET).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_url: Option<String>,
+    /// Pull `snapshot_url` on this schedule too, seconds (besides when an alert opens in
+    /// view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_every_s: Option<u64>,
     /// The camera clock's offset from UTC, minutes (China: 480), for EXIF times that do not
     /// state their own.
     #[serde(default)]
@@ -99,6 +103,14 @@ pub fn check(c: &Camera) -> Result<(), String> {
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
         return Err(format!("snapshot_url {u:?}: not an http(s) URL"));
+    }
+    if let Some(n) = c.pull_every_s {
+        if c.snapshot_url.is_none() {
+            return Err("pull_every_s: needs a snapshot_url".into());
+        }
+        if !(1..=86_400).contains(&n) {
+            return Err("pull_every_s: 1 to 86 400".into());
+        }
     }
     if !(-720..=840).contains(&c.utc_offset_minutes) {
         return Err("utc_offset_minutes: -720 to 840".into());

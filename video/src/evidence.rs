@@ -66,6 +66,28 @@ impl ImageStore {
         Ok(sha)
     }
 
+    /// Where a copy made from the originals (a marked frame) is cached: under `derived/`,
+    /// apart from the originals; `None` for a key that is not a SHA-256 in hex.
+    pub fn derived_path(&self, key: &str, suffix: &str) -> Option<PathBuf> {
+        (is_sha256_hex(key)
+            && suffix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.'))
+        .then(|| self.dir.join("derived").join(format!("{key}-{suffix}")))
+    }
+
+    /// Caches a derived copy (written whole, then renamed into place).
+    pub fn put_derived(&self, key: &str, suffix: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self
+            .derived_path(key, suffix)
+            .ok_or_else(|| std::io::Error::other("not a derived key"))?;
+        let dir = path.parent().unwrap_or(&self.dir);
+        fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{key}-{suffix}.tmp"));
+        fs::write(&tmp, bytes)?;
+        fs::rename(&tmp, &path)
+    }
+
     pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         let path = self
             .path(sha256)

@@ -143,6 +143,7 @@ mod tests {
             snapshot_url: None,
             utc_offset_minutes: 0,
             ptz: None,
+            pull_every_s: None,
         }
     }
 

@@ -7,7 +7,7 @@
 //!
 //! let cam = Camera { id: "cam-1".into(), name: String::new(), lon: 120.0, lat: 30.0,
 //!     height_m: 12.0, bearing_deg: 90.0, fov_deg: 60.0, range_m: 1000.0, snapshot_url: None,
-//!     utc_offset_minutes: 0, ptz: None };
+//!     utc_offset_minutes: 0, ptz: None, pull_every_s: None };
 //! // Dead ahead: the centre column. Behind: not in the frame at all.
 //! assert_eq!(frame_x(&cam, (120.004, 30.0), 1920), Some(960));
 //! assert_eq!(frame_x(&cam, (119.996, 30.0), 1920), None);
@@ -134,6 +134,7 @@ mod tests {
             snapshot_url: None,
             utc_offset_minutes: 0,
             ptz: None,
+            pull_every_s: None,
         }
     }
 
