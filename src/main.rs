@@ -158,6 +158,13 @@ enum Command {
         /// With --to: times real time (0 = as fast as the receiver takes it).
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+        /// With --to: send the first this many minutes of event time unpaced, then pace.
+        #[arg(long, default_value_t = 0, value_name = "MINUTES")]
+        fast_forward_min: u32,
+        /// With --to: also serve every camera in cameras.json here, at
+        /// /cam/{id}/snapshot.jpg, as a view of the simulated river at the feed's time.
+        #[arg(long, value_name = "HOST:PORT", requires = "to")]
+        cameras: Option<String>,
     },
 }
 
@@ -264,6 +271,7 @@ fn main() -> ExitCode {
             tcp_listen,
             connect,
             udp,
+            evidence_window_s: None,
         }),
         Command::Demo {
             data,
@@ -302,6 +310,8 @@ fn main() -> ExitCode {
             seed,
             days,
             speed,
+            fast_forward_min,
+            cameras,
         } => simulate::run(simulate::Options {
             data,
             to,
@@ -310,6 +320,8 @@ fn main() -> ExitCode {
             seed,
             days,
             speed,
+            fast_forward_min,
+            cameras,
         }),
     };
     match result {

@@ -37,6 +37,8 @@ pub struct Options {
     pub tcp_listen: Vec<String>,
     pub connect: Vec<String>,
     pub udp: Vec<String>,
+    /// Overrides `[store] evidence_window_s` (the demo's, widened to its speed).
+    pub evidence_window_s: Option<u64>,
 }
 
 /// Where the store lives: the PostgreSQL URL given, else the SQLite file in the state dir.
@@ -129,7 +131,11 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         .with_images(images)
         .with_node(Arc::new(node))
         .with_metrics_token(settings.store.metrics_token.clone())
-        .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
+        .with_evidence_window_ms(
+            opts.evidence_window_s
+                .unwrap_or(settings.store.evidence_window_s) as i64
+                * 1000,
+        );
     // Cameras with a pull_every_s are pulled on their schedule.
     rt.spawn(api::cameras::pull_on_schedule(state.clone(), schedule_stop));
     let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
@@ -374,6 +380,9 @@ pub fn verify_evidence(state_dir: &Path, database: Option<&str>) -> anyhow::Resu
     }
 }
 
+/// Where the demo serves its simulated cameras (the address in data/demo/cameras.json).
+const DEMO_CAMERAS: &str = "127.0.0.1:8554";
+
 /// `riverwatch demo`: `serve` on the demo river with the simulator feeding it over TCP,
 /// and a supervisor account to sign in with.
 pub fn demo(
@@ -409,6 +418,19 @@ pub fn demo(
     drop(rt);
     let truth = state_dir.join("demo-truth.jsonl");
     let sim_data = data.clone();
+    // The demo's cameras.json points the polled cameras here.
+    let cameras = match std::net::TcpListener::bind(DEMO_CAMERAS) {
+        Ok(l) => {
+            drop(l);
+            Some(DEMO_CAMERAS.to_string())
+        }
+        Err(e) => {
+            tracing::warn!(
+                "simulated cameras: {DEMO_CAMERAS} is taken ({e}); alerts come without snapshots"
+            );
+            None
+        }
+    };
     let ready: Ready = Box::new(move |receivers, api| {
         let Some(tower) = receivers.first().copied().flatten() else {
             return;
@@ -428,6 +450,8 @@ pub fn demo(
                 seed,
                 days: 3,
                 speed,
+                fast_forward_min: 0,
+                cameras,
             });
             if let Err(e) = r {
                 tracing::warn!("the simulator stopped: {e:#}");
@@ -444,6 +468,9 @@ pub fn demo(
             tcp_listen: vec!["127.0.0.1:0".into()],
             connect: Vec::new(),
             udp: Vec::new(),
+            // A camera answers within about a second of real time: at 300x that is five
+            // minutes of event time between the alert and its snapshot.
+            evidence_window_s: Some((speed * 2.0).clamp(60.0, 3600.0) as u64),
         },
         Some(ready),
     )

@@ -1,5 +1,7 @@
 //! `riverwatch simulate`: simulated tower traffic over a data set, to a file or to a
-//! TCP listener (paced on event time), with the ground truth of what was injected.
+//! TCP listener (paced on event time), with the ground truth of what was injected; and,
+//! with `--cameras`, the data set's cameras as HTTP snapshot URLs showing the river at the
+//! feed's event time (`cameras` module).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -7,11 +9,16 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use anyhow::Context;
 use geofence::index::ZoneIndex;
 use geofence::sim::{Sim, SimConfig};
 
 use crate::datadir;
+
+mod cameras;
 
 #[derive(Debug)]
 pub struct Options {
@@ -23,6 +30,10 @@ pub struct Options {
     pub days: u32,
     /// Times real time when sending to `--to`; 0 = as fast as the receiver takes it.
     pub speed: f64,
+    /// Send the first this many minutes of event time unpaced, then pace.
+    pub fast_forward_min: u32,
+    /// Serve the cameras' simulated views here (with `--to`).
+    pub cameras: Option<String>,
 }
 
 pub fn run(opts: Options) -> anyhow::Result<()> {
@@ -33,8 +44,25 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         days: opts.days,
         ..SimConfig::default()
     };
-    let sim = Sim::plan(&index, &set.registry, &set.watchlist, &cfg)
-        .with_context(|| format!("cannot stage every violation on {}", opts.data.display()))?;
+    let sim = Arc::new(
+        Sim::plan(&index, &set.registry, &set.watchlist, &cfg)
+            .with_context(|| format!("cannot stage every violation on {}", opts.data.display()))?,
+    );
+    // The event time of the last sentence sent: what the simulated cameras show.
+    let clock = Arc::new(AtomicI64::new(i64::MIN));
+    if let Some(addr) = &opts.cameras {
+        if opts.to.is_none() {
+            anyhow::bail!("--cameras goes with --to: the views follow the paced feed");
+        }
+        let text = std::fs::read_to_string(opts.data.join("cameras.json"))
+            .with_context(|| format!("--cameras: no cameras.json in {}", opts.data.display()))?;
+        let loaded = video::camera::load_cameras(&text);
+        for e in &loaded.errors {
+            tracing::warn!("cameras.json: {e}");
+        }
+        let bound = cameras::serve(addr, loaded.cameras, sim.clone(), clock.clone())?;
+        eprintln!("simulated cameras at http://{bound}/cam/{{id}}/snapshot.jpg");
+    }
     let truth_path = opts.truth.clone().or_else(|| {
         opts.out
             .as_ref()
@@ -79,15 +107,18 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                 TcpStream::connect(addr).with_context(|| format!("cannot connect to {addr}"))?;
             stream.set_nodelay(true)?;
             let mut w = BufWriter::new(stream);
-            let began = Instant::now();
             let mut first: Option<i64> = None;
+            let mut began: Option<Instant> = None;
             let mut err = None;
+            // Paced from the end of the fast-forward on.
+            let fast_ms = i64::from(opts.fast_forward_min) * 60_000;
             sim.run(|t, line| {
                 if err.is_some() {
                     return;
                 }
-                let t0 = *first.get_or_insert(t);
-                if opts.speed > 0.0 {
+                let t0 = *first.get_or_insert(t) + fast_ms;
+                if opts.speed > 0.0 && t >= t0 {
+                    let began = *began.get_or_insert_with(Instant::now);
                     let due = Duration::from_secs_f64((t - t0) as f64 / 1000.0 / opts.speed);
                     let now = began.elapsed();
                     if due > now {
@@ -98,6 +129,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                         std::thread::sleep(due - now);
                     }
                 }
+                clock.store(t, Ordering::Relaxed);
                 sentences += 1;
                 if let Err(e) = w
                     .write_all(line.as_bytes())
