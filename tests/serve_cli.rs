@@ -22,8 +22,19 @@ fn serve(state: &Path) -> (Child, String, String, mpsc::Receiver<String>) {
 }
 
 fn serve_with(state: &Path, extra: &[&str]) -> (Child, String, String, mpsc::Receiver<String>) {
+    serve_in(Path::new(DATA), state, extra)
+}
+
+fn serve_in(
+    data: &Path,
+    state: &Path,
+    extra: &[&str],
+) -> (Child, String, String, mpsc::Receiver<String>) {
     let mut child = riverwatch()
-        .args(["serve", "--data", DATA, "--listen", "127.0.0.1:0"])
+        .arg("serve")
+        .arg("--data")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
         .args(["--tcp-listen", "127.0.0.1:0", "--state-dir"])
         .arg(state)
         .args(extra)
@@ -383,8 +394,12 @@ fn zone_drawn_through_the_api(name: &str, db: &[&str]) {
     assert_eq!(alert["mmsi"], 413_777_001);
 
     // The vessel's track, the receivers' health and the metrics show the same traffic.
-    let track = get("/api/v1/vessels/413777001/track");
-    assert_eq!(track["features"][0]["geometry"]["type"], "LineString");
+    // Track points are stored beside the alerts, not before them: wait for them too.
+    let track = within_30s(|| {
+        let t = get("/api/v1/vessels/413777001/track");
+        (t["features"][0]["geometry"]["type"] == "LineString").then_some(t)
+    });
+    assert!(track.is_some(), "the vessel's track is stored");
     let receivers = get("/api/v1/receivers");
     assert!(
         receivers["receivers"][0]["lines"].as_u64() >= Some(100),
@@ -634,7 +649,7 @@ fn a_pushed_snapshot_is_evidence_and_tampering_is_named() {
         .send()
         .and_then(|r| r.json())
         .expect("cameras");
-    assert_eq!(cams["cameras"].as_array().map(Vec::len), Some(8));
+    assert_eq!(cams["cameras"].as_array().map(Vec::len), Some(9));
     let cam: Value = http
         .post(format!("http://{api}/api/v1/cameras/cam-bridge-01/token"))
         .bearer_auth(&token)
@@ -687,5 +702,131 @@ fn a_pushed_snapshot_is_evidence_and_tampering_is_named() {
         err.contains(item["id"].as_str().expect("id")) && err.contains("Altered"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_illegal_berthing_in_view_is_pulled_from_the_simulated_camera_and_marked() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-camera-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    // Where and when seed 1 stages its illegal berthing (the simulator's ground truth).
+    let o = riverwatch()
+        .args([
+            "simulate", "--data", DATA, "--days", "1", "--seed", "1", "--out",
+        ])
+        .arg(dir.join("day.nmea"))
+        .output()
+        .expect("simulate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let truth = std::fs::read_to_string(dir.join("day.nmea.truth.jsonl")).expect("truth");
+    let berthing: Value = truth
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|t| t["kind"] == "illegal_berthing")
+        .expect("a berthing is staged");
+    let onset = chrono::DateTime::parse_from_rfc3339(berthing["onset"].as_str().expect("onset"))
+        .expect("time")
+        .timestamp_millis();
+    // 2026-11-20T00:00:00Z, the simulator's first day.
+    let onset_min = (onset - 1_795_132_800_000) / 60_000;
+
+    // The demo river, its polled cameras served by the simulator on a free port, and an
+    // evidence window wide enough for a debug build's latency at 60x real time.
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).expect("data");
+    for f in ["zones.geojson", "registry.csv", "watchlist.csv"] {
+        std::fs::copy(Path::new(DATA).join(f), data.join(f)).expect("copy");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let cameras = std::fs::read_to_string(Path::new(DATA).join("cameras.json"))
+        .expect("cameras")
+        .replace("127.0.0.1:8554", &format!("127.0.0.1:{port}"));
+    std::fs::write(data.join("cameras.json"), cameras).expect("write");
+    std::fs::write(
+        data.join("riverwatch.toml"),
+        "[store]\nevidence_window_s = 900\n",
+    )
+    .expect("write");
+    let state = dir.join("state");
+    add_user(&state, "wang", "supervisor");
+    let (child, tower, api, rx) = serve_in(&data, &state, &[]);
+    let mut guard = Guard(Some(child));
+    let http = reqwest::blocking::Client::new();
+    let token = login(&http, &api, "wang", "correct horse battery");
+    let sim = riverwatch()
+        .args(["simulate", "--data"])
+        .arg(&data)
+        .args([
+            "--days", "1", "--seed", "1", "--speed", "60", "--to", &tower,
+        ])
+        .args(["--cameras", &format!("127.0.0.1:{port}")])
+        .args(["--fast-forward-min", &(onset_min - 5).max(0).to_string()])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    let _sim = Guard(Some(sim));
+
+    // The berthing alert, with the snapshot the camera in view was asked for.
+    let get = |path: &str| {
+        http.get(format!("http://{api}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .expect("request")
+    };
+    let mut found = None;
+    for _ in 0..4 {
+        found = within_30s(|| {
+            let list: Value = get("/api/v1/alerts?kind=illegal_berthing").json().ok()?;
+            let id = list["alerts"][0]["id"].as_str()?.to_string();
+            let detail: Value = get(&format!("/api/v1/alerts/{id}")).json().ok()?;
+            (!detail["snapshots"].as_array()?.is_empty()).then_some(detail)
+        });
+        if found.is_some() {
+            break;
+        }
+    }
+    let alert = found.expect("an illegal berthing with a snapshot within two minutes");
+    assert_eq!(alert["zone_id"], berthing["zone_id"]);
+    let snap = &alert["snapshots"][0];
+    assert!(
+        snap["camera"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("cam-bridge-")),
+        "{snap}"
+    );
+    let decode = |path: &str| {
+        let r = get(path);
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");
+        image::load_from_memory(&r.bytes().expect("bytes"))
+            .expect("a picture")
+            .into_rgb8()
+    };
+    // The vessel in the camera's own frame, and the marker on the marked copy.
+    let original = decode(snap["url"].as_str().expect("url"));
+    let marked = decode(snap["annotated_url"].as_str().expect("annotated_url"));
+    assert_eq!(original.width(), 1920);
+    assert_eq!(marked.width(), 1280);
+    let marker = f64::from(video::annotate::marker_column(&marked).expect("a marker")) / 1280.0;
+    let hulls: Vec<f64> = video::render::silhouette_columns(&original)
+        .into_iter()
+        .map(|x| x / 1920.0)
+        .collect();
+    let nearest = hulls
+        .iter()
+        .copied()
+        .min_by(|a, b| (a - marker).abs().total_cmp(&(b - marker).abs()))
+        .expect("a vessel in the frame");
+    eprintln!("marker at {marker:.4} of the width, the vessel's silhouette at {nearest:.4}");
+    assert!(
+        (marker - nearest).abs() < 0.05,
+        "marker {marker:.4}, silhouettes {hulls:?}"
+    );
+    if let Some(child) = guard.0.take() {
+        stop(child, &rx);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1510,25 +1510,6 @@ fn plain_jpeg(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-/// The middle of the columns holding the most marker-yellow pixels.
-fn marker_column(img: &image::RgbImage) -> Option<u32> {
-    let counts: Vec<usize> = (0..img.width())
-        .map(|x| {
-            (0..img.height())
-                .filter(|&y| {
-                    let p = img.get_pixel(x, y).0;
-                    p[0] > 200 && p[1] > 170 && p[2] < 90
-                })
-                .count()
-        })
-        .collect();
-    let top = *counts.iter().max()?;
-    let cols: Vec<usize> = (0..counts.len())
-        .filter(|&x| top > 0 && counts[x] == top)
-        .collect();
-    (!cols.is_empty()).then(|| (cols.iter().sum::<usize>() / cols.len()) as u32)
-}
-
 /// A stand-in tower camera on loopback: `/snap.jpg` wants HTTP Basic admin:s3cret,
 /// `/digest.jpg` HTTP Digest (SHA-256) with the same, `/big.jpg` answers 17 MiB, `/ptz.jpg`
 /// anyone, and `/onvif/ptz` takes ONVIF moves. Returns its address, the Authorization
@@ -1802,7 +1783,7 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
         .expect("decodes")
         .into_rgb8();
     assert_eq!((web.width(), web.height()), (1280, 720));
-    let x = marker_column(&web).expect("a marker");
+    let x = video::annotate::marker_column(&web).expect("a marker");
     assert!(x.abs_diff(640) <= 3, "marker at {x}");
     let r = get(web_url.to_string(), Some(etag.clone())).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);

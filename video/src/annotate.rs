@@ -211,6 +211,26 @@ pub fn annotate(
     })
 }
 
+/// The middle of the columns most covered in the marker's colour: how a test (or an
+/// auditor) finds where a marked copy points.
+pub fn marker_column(img: &RgbImage) -> Option<u32> {
+    let counts: Vec<usize> = (0..img.width())
+        .map(|x| {
+            (0..img.height())
+                .filter(|&y| {
+                    let p = img.get_pixel(x, y).0;
+                    p[0] > 200 && p[1] > 170 && p[2] < 90
+                })
+                .count()
+        })
+        .collect();
+    let top = *counts.iter().max()?;
+    let cols: Vec<usize> = (0..counts.len())
+        .filter(|&x| top > 0 && counts[x] == top)
+        .collect();
+    (!cols.is_empty()).then(|| (cols.iter().sum::<usize>() / cols.len()) as u32)
+}
+
 /// Which marked copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
@@ -280,25 +300,6 @@ mod tests {
 
     fn frame(w: u32, h: u32) -> RgbImage {
         RgbImage::from_pixel(w, h, Rgb([40, 90, 140]))
-    }
-
-    /// The middle of the columns most covered in the marker's colour.
-    fn marker_column(img: &RgbImage) -> Option<u32> {
-        let counts: Vec<usize> = (0..img.width())
-            .map(|x| {
-                (0..img.height())
-                    .filter(|&y| {
-                        let p = img.get_pixel(x, y).0;
-                        p[0] > 200 && p[1] > 170 && p[2] < 90
-                    })
-                    .count()
-            })
-            .collect();
-        let top = *counts.iter().max()?;
-        let cols: Vec<usize> = (0..counts.len())
-            .filter(|&x| top > 0 && counts[x] == top)
-            .collect();
-        (!cols.is_empty()).then(|| (cols.iter().sum::<usize>() / cols.len()) as u32)
     }
 
     #[test]
