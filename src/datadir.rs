@@ -37,6 +37,9 @@ pub struct StoreSettings {
     pub metrics_token: Option<String>,
     /// A snapshot captured this close to an alert's moment is its evidence.
     pub evidence_window_s: u64,
+    /// Evidence images linked to no alert are deleted this many days after they arrived
+    /// (0: kept for ever).
+    pub image_retention_days: u32,
 }
 
 impl Default for StoreSettings {
@@ -47,6 +50,7 @@ impl Default for StoreSettings {
             snapshot_every_s: 60,
             metrics_token: None,
             evidence_window_s: 60,
+            image_retention_days: 30,
         }
     }
 }

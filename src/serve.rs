@@ -137,7 +137,15 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
                 * 1000,
         );
     // Cameras with a pull_every_s are pulled on their schedule.
-    rt.spawn(api::cameras::pull_on_schedule(state.clone(), schedule_stop));
+    rt.spawn(api::cameras::pull_on_schedule(
+        state.clone(),
+        schedule_stop.clone(),
+    ));
+    rt.spawn(api::cameras::expire_on_schedule(
+        state.clone(),
+        settings.store.image_retention_days,
+        schedule_stop,
+    ));
     let retention_ms = i64::from(settings.store.track_retention_days) * 86_400_000;
     let writer = rt.spawn(store_writer(
         store.clone(),

@@ -232,6 +232,13 @@ pub(crate) async fn image(
         return Err(not_found());
     }
     let item = st.store.evidence(&id).await?.ok_or_else(not_found)?;
+    if item.expired {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "image_expired",
+            "the image was linked to no alert and expired under the retention policy",
+        ));
+    }
     let images = st.images.clone().ok_or_else(not_found)?;
     let sha = item.sha256.clone();
     let bytes = tokio::task::spawn_blocking(move || images.get(&sha))
@@ -805,6 +812,104 @@ pub async fn pull_on_schedule(st: AppState, mut stop: tokio::sync::watch::Receiv
         }
         if let Err(e) = pull_due(&st, now_ms(), &mut last).await {
             tracing::warn!("scheduled snapshots: {}", e.message());
+        }
+    }
+}
+
+/// The retention policy at wall-clock time `now_ms`: the images of items received more
+/// than `days` ago that no alert can link to (no alert detected within the evidence window
+/// of the capture, in the camera's view) are deleted, and their expiry recorded; the chain
+/// rows stay. Items of cameras no longer configured are kept (their view is unknown), and
+/// so is a file another kept item shares. Returns how many items expired.
+pub async fn expire_images(st: &AppState, now_ms: i64, days: u32) -> Result<usize, ApiError> {
+    const BATCH: i64 = 1000;
+    let Some(images) = st.images.clone() else {
+        return Ok(0);
+    };
+    if days == 0 {
+        return Ok(0);
+    }
+    let ix = camera_index(st).await?;
+    let before = now_ms - i64::from(days) * 86_400_000;
+    let mut expired = 0;
+    let mut after_seq = 0;
+    loop {
+        let batch = st
+            .store
+            .evidence_unexpired_before(before, after_seq, BATCH)
+            .await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after_seq = last.seq;
+        let mut go = Vec::new();
+        for item in &batch {
+            let Some(cam) = ix.cameras.iter().find(|c| c.id == item.camera_id) else {
+                continue;
+            };
+            let w = st.evidence_window_ms;
+            let alerts = st
+                .store
+                .alert_positions_detected(item.captured_at_ms - w, item.captured_at_ms + w)
+                .await?;
+            let linked = alerts
+                .iter()
+                .any(|p| ix.seeing(p.0, p.1).iter().any(|c| c.id == cam.id));
+            if !linked {
+                go.push(item.id.clone());
+            }
+        }
+        if !go.is_empty() {
+            expired += go.len();
+            let unused = st.store.expire_evidence(&go, now_ms).await?;
+            let images = images.clone();
+            tokio::task::spawn_blocking(move || {
+                for sha in unused {
+                    if let Some(path) = images.path(&sha)
+                        && let Err(e) = std::fs::remove_file(&path)
+                        && e.kind() != std::io::ErrorKind::NotFound
+                    {
+                        tracing::warn!("retention: deleting image {sha}: {e}");
+                    }
+                }
+            })
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
+        }
+        if (batch.len() as i64) < BATCH {
+            break;
+        }
+    }
+    if expired > 0 {
+        tracing::info!(
+            "retention: {expired} unlinked evidence images older than {days} days deleted"
+        );
+    }
+    Ok(expired)
+}
+
+/// Runs the retention policy every hour until `stop` turns true (0 days: never).
+pub async fn expire_on_schedule(
+    st: AppState,
+    days: u32,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    if days == 0 {
+        return;
+    }
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = expire_images(&st, now_ms(), days).await {
+            tracing::warn!("retention: {}", e.message());
         }
     }
 }

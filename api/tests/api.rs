@@ -197,6 +197,7 @@ on_both!(
     a_slow_stream_client_lags_alone_and_catches_up,
     cameras_push_snapshots_and_the_evidence_chain_verifies,
     cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens,
+    images_linked_to_no_alert_expire_and_the_chain_still_verifies,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -1854,4 +1855,119 @@ async fn cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens(app: App) 
         code(r).await,
         (StatusCode::UNPROCESSABLE_ENTITY, "bad_camera".into())
     );
+}
+
+async fn images_linked_to_no_alert_expire_and_the_chain_still_verifies(app: App) {
+    let admin = app.token("admin.zhao").await;
+    let supervisor = app.token("supervisor.wang").await;
+    // Cameras 200 m west of the alerts' position (120.3, 30.5), looking east at it.
+    let west = 120.3 - 200.0 / (111_194.93 * 30.5f64.to_radians().cos());
+    let mut tokens = std::collections::HashMap::new();
+    for id in ["cam-1", "cam-gone"] {
+        let r = app
+            .put(&format!("/api/v1/cameras/{id}"), &admin)
+            .json(&json!({"lon": west, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
+                          "fov_deg": 60, "range_m": 400}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = app
+            .post(&format!("/api/v1/cameras/{id}/token"), &admin)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        tokens.insert(id, v["token"].as_str().expect("token").to_string());
+    }
+    let push = |cam: &str, bytes: Vec<u8>, at: &str| {
+        let req = app
+            .http
+            .post(format!("{}/api/v1/cameras/{cam}/snapshots", app.base))
+            .bearer_auth(&tokens[cam])
+            .header("x-capture-time", at)
+            .body(bytes);
+        async move {
+            let v: Value = req.send().await.expect("push").json().await.expect("json");
+            v
+        }
+    };
+    // The alerts were detected at 00:00, 00:01, ... 00:11 on 2026-11-20.
+    let linked = push("cam-1", jpeg(64, 64, 1), "2026-11-20T00:00:03Z").await;
+    let shared = jpeg(64, 64, 2);
+    let lone = push("cam-1", shared.clone(), "2026-11-21T00:00:00Z").await;
+    let twin = push("cam-1", shared, "2026-11-20T00:02:00Z").await;
+    let unlinked = push("cam-1", jpeg(64, 64, 3), "2026-11-22T00:00:00Z").await;
+    let gone = push("cam-gone", jpeg(64, 64, 4), "2026-11-22T00:00:00Z").await;
+    let r = app
+        .delete("/api/v1/cameras/cam-gone", &admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let sha = |v: &Value| v["sha256"].as_str().expect("sha").to_string();
+    let file = |v: &Value| app.images.path(&sha(v)).expect("path");
+
+    // Too young: nothing expires.
+    let now = api::now_ms();
+    let n = api::cameras::expire_images(&app.state, now, 30)
+        .await
+        .expect("retention");
+    assert_eq!(n, 0);
+    // 31 days on: the two images no alert links to expire; the one whose bytes a kept
+    // item shares keeps its file; the gone camera's is kept (its view is unknown).
+    let later = now + 31 * 86_400_000;
+    let n = api::cameras::expire_images(&app.state, later, 30)
+        .await
+        .expect("retention");
+    assert_eq!(n, 2);
+    assert!(!file(&unlinked).exists());
+    assert!(file(&lone).exists(), "shared with a kept item");
+    assert!(file(&linked).exists() && file(&twin).exists() && file(&gone).exists());
+    let officer = app.token("officer.li").await;
+    for (v, want) in [
+        (&unlinked, StatusCode::GONE),
+        (&lone, StatusCode::GONE),
+        (&linked, StatusCode::OK),
+        (&gone, StatusCode::OK),
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/snapshots/{}", v["id"].as_str().expect("id")),
+                Some(&officer),
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), want, "{v}");
+        if want == StatusCode::GONE {
+            assert_eq!(code(r).await.1, "image_expired");
+        }
+    }
+    // The chain still verifies; expiring again changes nothing.
+    let v: Value = app
+        .get("/api/v1/evidence/verify", Some(&supervisor))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v, json!({"ok": true, "items": 5}));
+    let n = api::cameras::expire_images(&app.state, later, 30)
+        .await
+        .expect("retention");
+    assert_eq!(n, 0);
+    // The alert's evidence is still there.
+    let v: Value = app
+        .get(&format!("/api/v1/alerts/{}", app.ids[0]), Some(&officer))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["snapshots"][0]["id"], linked["id"]);
 }

@@ -18,6 +18,8 @@ pub struct EvidenceItem {
     /// What the chain covers beside the image's hash: canonical JSON text.
     pub metadata: String,
     pub chain: String,
+    /// The retention policy deleted its image (the record stays in the chain).
+    pub expired: bool,
 }
 
 impl EvidenceItem {
@@ -28,6 +30,7 @@ impl EvidenceItem {
             sha256: self.sha256.clone(),
             metadata: self.metadata.clone(),
             chain: self.chain.clone(),
+            expired: self.expired,
         }
     }
 }
@@ -42,10 +45,14 @@ fn row_to_item(r: &sqlx::any::AnyRow) -> Result<EvidenceItem, StoreError> {
         received_at_ms: r.try_get("received_at")?,
         metadata: r.try_get("metadata")?,
         chain: r.try_get("chain")?,
+        expired: r.try_get::<i64, _>("expired")? != 0,
     })
 }
 
-const COLUMNS: &str = "seq, id, camera_id, sha256, captured_at, received_at, metadata, chain";
+/// Over `evidence e`.
+const COLUMNS: &str = "seq, id, camera_id, sha256, captured_at, received_at, metadata, chain, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM evidence_expired x WHERE x.evidence_id = e.id) \
+     THEN 1 ELSE 0 END AS BIGINT) AS expired";
 
 impl SqlStore {
     /// Appends an item after the last one; the metadata (camera, capture and receipt time)
@@ -94,19 +101,20 @@ impl SqlStore {
             received_at_ms,
             metadata,
             chain,
+            expired: false,
         })
     }
 
     /// Every item, in chain order.
     pub async fn evidence_chain(&self) -> Result<Vec<EvidenceItem>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence ORDER BY seq"))
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence e ORDER BY seq"))
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(row_to_item).collect()
     }
 
     pub async fn evidence(&self, id: &str) -> Result<Option<EvidenceItem>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence WHERE id = $1"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence e WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
@@ -121,7 +129,7 @@ impl SqlStore {
         window_ms: i64,
     ) -> Result<Option<EvidenceItem>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM evidence WHERE camera_id = $1 AND captured_at >= $2 \
+            "SELECT {COLUMNS} FROM evidence e WHERE camera_id = $1 AND captured_at >= $2 \
              AND captured_at <= $3 ORDER BY ABS(captured_at - $4), seq LIMIT 1"
         ))
         .bind(camera_id)
@@ -131,6 +139,85 @@ impl SqlStore {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(row_to_item).transpose()
+    }
+
+    /// Items after `after_seq` received before `before_ms` whose images have not
+    /// expired, in chain order, at most `limit`: what the retention policy looks at.
+    pub async fn evidence_unexpired_before(
+        &self,
+        before_ms: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<EvidenceItem>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM evidence e WHERE received_at < $1 AND seq > $2 AND NOT \
+             EXISTS (SELECT 1 FROM evidence_expired x WHERE x.evidence_id = e.id) \
+             ORDER BY seq LIMIT $3"
+        ))
+        .bind(before_ms)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(row_to_item).collect()
+    }
+
+    /// Records that these items' images were deleted by the retention policy; returns the
+    /// image hashes no item that is still kept refers to (the files that may go).
+    pub async fn expire_evidence(
+        &self,
+        ids: &[String],
+        at_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let mut shas = Vec::new();
+        for id in ids {
+            sqlx::query("INSERT INTO evidence_expired (evidence_id, expired_at) VALUES ($1, $2)")
+                .bind(id)
+                .bind(at_ms)
+                .execute(&mut *tx)
+                .await?;
+            let sha: String = sqlx::query_scalar("SELECT sha256 FROM evidence WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            shas.push(sha);
+        }
+        shas.sort_unstable();
+        shas.dedup();
+        let mut unused = Vec::new();
+        for sha in shas {
+            let kept: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM evidence e WHERE sha256 = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM evidence_expired x WHERE x.evidence_id = e.id) LIMIT 1",
+            )
+            .bind(&sha)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if kept.is_none() {
+                unused.push(sha);
+            }
+        }
+        tx.commit().await?;
+        Ok(unused)
+    }
+
+    /// The positions of the alerts detected between `from_ms` and `to_ms` (inclusive).
+    pub async fn alert_positions_detected(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(f64, f64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT lon, lat FROM alerts WHERE detected_at >= $1 AND detected_at <= $2",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("lon")?, r.try_get("lat")?)))
+            .collect()
     }
 
     /// Records a camera's push token (by its digest).

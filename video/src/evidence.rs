@@ -104,6 +104,8 @@ pub struct Item {
     pub sha256: String,
     pub metadata: String,
     pub chain: String,
+    /// The retention policy deleted its image: its link is verified, its image is not.
+    pub expired: bool,
 }
 
 /// The chain value of an item after `prev`.
@@ -122,6 +124,7 @@ pub fn append(prev: &str, id: &str, sha256: &str, metadata: &str) -> Item {
         sha256: sha256.to_string(),
         metadata: metadata.to_string(),
         chain: link(prev, sha256, metadata),
+        expired: false,
     }
 }
 
@@ -157,6 +160,10 @@ pub fn verify(items: &[Item], store: &ImageStore) -> Result<usize, Failure> {
         };
         if link(&prev, &it.sha256, &it.metadata) != it.chain {
             return Err(fail(Problem::Broken));
+        }
+        if it.expired {
+            prev = it.chain.clone();
+            continue;
         }
         match store.get(&it.sha256) {
             Err(_) => return Err(fail(Problem::Missing)),
@@ -217,6 +224,12 @@ mod tests {
         fs::remove_file(store.path(&items[2].sha256).expect("path")).expect("rm");
         let f = verify(&items, &store).expect_err("missing");
         assert_eq!((f.index, f.problem), (2, Problem::Missing));
+        // Unless the retention policy deleted it: then only its link is checked.
+        let mut kept = items.clone();
+        kept[2].expired = true;
+        assert_eq!(verify(&kept, &store), Ok(3));
+        kept[2].metadata.push(' ');
+        assert_eq!(verify(&kept, &store).expect_err("edited").index, 2);
         // A record's metadata edited, or a record removed: the chain breaks there.
         let mut edited = items.clone();
         edited[0].metadata = edited[0].metadata.replace("cam-0", "cam-9");
