@@ -1866,8 +1866,10 @@ async fn images_linked_to_no_alert_expire_and_the_chain_still_verifies(app: App)
     for id in ["cam-1", "cam-gone"] {
         let r = app
             .put(&format!("/api/v1/cameras/{id}"), &admin)
-            .json(&json!({"lon": west, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
-                          "fov_deg": 60, "range_m": 400}))
+            .json(
+                &json!({"lon": west, "lat": 30.5, "height_m": 10, "bearing_deg": 90,
+                          "fov_deg": 60, "range_m": 400}),
+            )
             .send()
             .await
             .expect("request");
