@@ -15,6 +15,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod cameras;
+mod console;
 pub mod error;
 pub mod lists;
 pub mod node;
@@ -180,6 +181,9 @@ pub fn router(state: AppState) -> Router {
         .route("/receivers", get(node::receivers))
         .route("/stats", get(reports::stats));
     Router::new()
+        .route("/", get(console::index))
+        .route("/console/app.js", get(console::script))
+        .route("/console/app.css", get(console::style))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(node::readyz))
         .route("/metrics", get(node::metrics))

@@ -66,6 +66,19 @@ pub const ROUTES: &[Route] = &[
         "Prometheus text: receivers, engine, store",
     ),
     r("get", "/api/v1/openapi.json", "public", "This document"),
+    r(
+        "get",
+        "/",
+        "public",
+        "The officers' web console (its data comes from this API with the session cookie)",
+    ),
+    r("get", "/console/app.js", "public", "The console's script"),
+    r(
+        "get",
+        "/console/app.css",
+        "public",
+        "The console's stylesheet",
+    ),
     b(
         r(
             "post",
