@@ -21,6 +21,18 @@ pub struct Settings {
     /// `[store]`: what `serve` keeps and for how long.
     #[serde(default)]
     pub store: StoreSettings,
+    /// `[console]`: the web console.
+    #[serde(default)]
+    pub console: ConsoleSettings,
+}
+
+/// `[console]` in `riverwatch.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// A map tile server (`https://host/path/{z}/{x}/{y}.png`) drawn under the zones, for
+    /// networks that have one; none: the console draws the zones alone.
+    pub tile_url: Option<String>,
 }
 
 /// `[store]` in `riverwatch.toml`.
@@ -71,6 +83,10 @@ pub fn load_settings(dir: &Path, config: Option<&Path>) -> anyhow::Result<Settin
     for r in &settings.receivers {
         r.check()
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    if let Some(u) = &settings.console.tile_url {
+        api::console::check_tile_url(u)
+            .map_err(|e| anyhow::anyhow!("{}: [console] {e}", path.display()))?;
     }
     Ok(settings)
 }

@@ -131,6 +131,7 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         .with_images(images)
         .with_node(Arc::new(node))
         .with_metrics_token(settings.store.metrics_token.clone())
+        .with_tile_url(settings.console.tile_url.clone())
         .with_evidence_window_ms(
             opts.evidence_window_s
                 .unwrap_or(settings.store.evidence_window_s) as i64
@@ -446,6 +447,7 @@ pub fn demo(
         if let Some(api) = api {
             eprintln!(
                 "\nriverwatch demo: the API is at http://{api}/api/v1 — sign in with POST /api/v1/auth/login {{\"username\": \"demo\", \"password\": \"{password}\"}}\n\
+                 the console: open http://{api}/ in a browser and sign in as demo with that password\n\
                  the simulator feeds the demo river at {speed}x real time; alerts arrive within a minute (GET /api/v1/alerts). Ctrl-C stops.\n"
             );
         }

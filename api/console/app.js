@@ -180,7 +180,9 @@ function go(hash) { if (location.hash !== hash) location.hash = hash; else route
 $("#lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   localStorage.setItem("rw.lang", lang);
-  route();
+  // What the server says before sign-in (a tile server, if it has one), then the first view.
+let config = {};
+fetch("/console/config.json").then((r) => r.json()).then((c) => { config = c || {}; }).catch(() => {}).finally(route);
 });
 $("#signout").addEventListener("click", async () => {
   try { await api("/auth/logout", { method: "POST" }); } catch (_) { /* signed out either way */ }
@@ -396,8 +398,8 @@ async function riverMap(box, { zones, focus, track, vessels = true } = {}) {
   const home = { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs) || 1, h: Math.max(...ys) - Math.min(...ys) || 1 };
   let vb = { ...home };
   const svg = s("svg", { role: "img", "aria-label": t("nav_map"), tabindex: "0", preserveAspectRatio: "xMidYMid meet" });
-  const gZones = s("g"), gCams = s("g"), gTrack = s("g"), gVessels = s("g"), gAlerts = s("g");
-  svg.append(gZones, gCams, gTrack, gAlerts, gVessels);
+  const gTiles = s("g"), gZones = s("g"), gCams = s("g"), gTrack = s("g"), gVessels = s("g"), gAlerts = s("g");
+  svg.append(gTiles, gZones, gCams, gTrack, gAlerts, gVessels);
   const path = (coords) => coords.map((p, i) => `${i ? "L" : "M"}${X(p[0]).toFixed(3)} ${Y(p[1]).toFixed(3)}`).join(" ");
   const order = (f) => (f.properties?.kind === "monitored_area" ? 0 : 1);
   for (const f of [...zones.features].sort((a, b) => order(a) - order(b))) {
@@ -417,10 +419,38 @@ async function riverMap(box, { zones, focus, track, vessels = true } = {}) {
     el.append(title);
     gCams.append(el);
   }
+  // Tiles from the configured server (Web Mercator, placed by their corners: over a
+  // river's extent the difference from this projection is far below a pixel per tile).
+  let tileTimer = null;
+  const drawTiles = () => {
+    const url = config.tile_url;
+    if (!url) return;
+    const r = svg.getBoundingClientRect();
+    const lon = (x) => x / (kx * 1000), lat = (y) => -y / 1000;
+    const mx = vb.w / 2, my = vb.h / 2;
+    const w = [lon(vb.x - mx), lon(vb.x + vb.w + mx)], n = [lat(vb.y - my), lat(vb.y + vb.h + my)];
+    const span = (vb.w / (kx * 1000)) || 1;
+    const z = Math.max(0, Math.min(19, Math.floor(Math.log2((360 * Math.max(r.width, 256)) / (256 * span)))));
+    const N = 2 ** z;
+    const tx = (lo) => Math.floor(((lo + 180) / 360) * N);
+    const ty = (la) => { const p = (la * Math.PI) / 180; return Math.floor(((1 - Math.log(Math.tan(p) + 1 / Math.cos(p)) / Math.PI) / 2) * N); };
+    const lonOf = (x) => (x / N) * 360 - 180;
+    const latOf = (y) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / N))) * 180) / Math.PI;
+    const [x0, x1, y0, y1] = [tx(w[0]), tx(w[1]), ty(n[0]), ty(n[1])];
+    gTiles.replaceChildren();
+    if ((x1 - x0 + 1) * (y1 - y0 + 1) > 150) return;
+    for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) {
+      const href = url.replace("{z}", z).replace("{x}", x).replace("{y}", y);
+      gTiles.append(s("image", { href, x: X(lonOf(x)), y: Y(latOf(y)), width: X(lonOf(x + 1)) - X(lonOf(x)),
+        height: Y(latOf(y + 1)) - Y(latOf(y)), preserveAspectRatio: "none", class: "tile" }));
+    }
+  };
   const apply = () => {
     svg.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.w} ${vb.h}`);
     // Names only once zoomed in: the whole river's would overlap.
     svg.classList.toggle("labels", vb.w < home.w / 3);
+    clearTimeout(tileTimer);
+    tileTimer = setTimeout(drawTiles, 150);
   };
   const zoom = (f, cx = vb.x + vb.w / 2, cy = vb.y + vb.h / 2) => {
     vb = { x: cx - (cx - vb.x) * f, y: cy - (cy - vb.y) * f, w: vb.w * f, h: vb.h * f };
@@ -608,7 +638,9 @@ function lifeCycle(box, a) {
       try {
         await api(`/alerts/${encodeURIComponent(a.id)}/${action}`, { method: "POST", body: JSON.stringify({ note: note.value }) });
         banner(t("done"));
-        route();
+        // What the server says before sign-in (a tile server, if it has one), then the first view.
+let config = {};
+fetch("/console/config.json").then((r) => r.json()).then((c) => { config = c || {}; }).catch(() => {}).finally(route);
       } catch (e) { failed(e); }
     } }));
   box.replaceChildren(
@@ -662,7 +694,9 @@ async function viewZones(main) {
     try {
       const r = await api("/zones", { method: "POST", body: text });
       report.textContent = `${t("imported")}: ${r.imported ?? r.stored ?? ""} ${r.rejected?.length ? "· " + r.rejected.length + " " + t("rejected") : ""}`;
-      route();
+      // What the server says before sign-in (a tile server, if it has one), then the first view.
+let config = {};
+fetch("/console/config.json").then((r) => r.json()).then((c) => { config = c || {}; }).catch(() => {}).finally(route);
     } catch (e) { report.textContent = e.message; }
   });
   const rows = zones.features.map((f) => {
@@ -691,7 +725,9 @@ function editZone(tr, f) {
     if (p.kind === "speed_limit") p.speed_limit_kn = speed.value === "" ? undefined : Number(speed.value);
     try {
       await api(`/zones/${encodeURIComponent(id)}`, { method: "PUT", body: JSON.stringify({ ...f, properties: p }) });
-      banner(t("done")); route();
+      banner(t("done")); // What the server says before sign-in (a tile server, if it has one), then the first view.
+let config = {};
+fetch("/console/config.json").then((r) => r.json()).then((c) => { config = c || {}; }).catch(() => {}).finally(route);
     } catch (e) { failed(e); }
   } });
   tr.replaceChildren(h("td", { text: id }), h("td", {}, name), h("td", { text: zoneKindName(p.kind) }),
@@ -760,4 +796,6 @@ async function viewStats(main) {
       bars(t("by_day"), r.by_day)));
 }
 
-route();
+// What the server says before sign-in (a tile server, if it has one), then the first view.
+let config = {};
+fetch("/console/config.json").then((r) => r.json()).then((c) => { config = c || {}; }).catch(() => {}).finally(route);

@@ -15,7 +15,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod cameras;
-mod console;
+pub mod console;
 pub mod error;
 pub mod lists;
 pub mod node;
@@ -57,6 +57,9 @@ pub struct AppState {
     pub images: Option<Arc<video::evidence::ImageStore>>,
     /// How far from an alert's moment a snapshot may be captured to be its evidence.
     pub evidence_window_ms: i64,
+    /// A map tile server the console may draw under the zones (`{z}/{x}/{y}` in it), for
+    /// networks that have one; none: the console draws the zones alone.
+    pub tile_url: Option<String>,
     camera_index: Arc<std::sync::Mutex<Option<Arc<cameras::CameraIndex>>>>,
     /// One HTTP client (and its connections) for every request to the cameras.
     http: reqwest::Client,
@@ -72,6 +75,7 @@ impl AppState {
             metrics_token: None,
             images: None,
             evidence_window_ms: 60_000,
+            tile_url: None,
             camera_index: Arc::default(),
             // A camera may take this long to answer; the builder only fails on TLS set-up,
             // which this client has none of.
@@ -99,6 +103,11 @@ impl AppState {
             evidence_window_ms: ms,
             ..self
         }
+    }
+
+    /// Checked by [`console::check_tile_url`].
+    pub fn with_tile_url(self, tile_url: Option<String>) -> AppState {
+        AppState { tile_url, ..self }
     }
 
     pub fn with_metrics_token(self, token: Option<String>) -> AppState {
@@ -184,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(console::index))
         .route("/console/app.js", get(console::script))
         .route("/console/app.css", get(console::style))
+        .route("/console/config.json", get(console::config))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(node::readyz))
         .route("/metrics", get(node::metrics))

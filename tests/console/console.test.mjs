@@ -3,8 +3,9 @@
 // the server's origin. Screenshots go to tests/console/screenshots/.
 //
 // RIVERWATCH_BIN names the binary (default: the debug build in CARGO_TARGET_DIR).
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -166,4 +167,50 @@ test("the other views load: map, vessel, zones, registry, receivers, statistics"
 
 test("no request left the server's origin", () => {
   assert.deepEqual(foreign, []);
+});
+
+test("a configured tile server is drawn under the zones, and is the only other origin asked", async () => {
+  // A stand-in tile server on loopback: a 1 x 1 PNG for every tile.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAEhAIAmnUr7gAAAABJRU5ErkJggg==", "base64");
+  const asked = [];
+  const tiles = createServer((req, res) => { asked.push(req.url); res.writeHead(200, { "content-type": "image/png" }); res.end(png); });
+  await new Promise((r) => tiles.listen(0, "127.0.0.1", r));
+  const tileOrigin = `http://127.0.0.1:${tiles.address().port}`;
+  const dir = mkdtempSync(join(tmpdir(), "riverwatch-tiles-"));
+  const config = join(dir, "riverwatch.toml");
+  writeFileSync(config, `[console]\ntile_url = "${tileOrigin}/tiles/{z}/{x}/{y}.png"\n`);
+  const add = spawnSync(bin, ["user", "add", "li", "--role", "officer", "--password-stdin", "--state-dir", join(dir, "state")],
+    { input: "correct horse battery\n" });
+  assert.equal(add.status, 0, String(add.stderr));
+  const serve = spawn(bin, ["serve", "--data", "data/demo", "--config", config, "--listen", "127.0.0.1:0",
+    "--tcp-listen", "127.0.0.1:0", "--state-dir", join(dir, "state")], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    const where = await new Promise((resolve, reject) => {
+      let text = "";
+      const timer = setTimeout(() => reject(new Error("serve did not listen:\n" + text)), 30_000);
+      serve.stderr.on("data", (c) => { text += c; const m = text.match(/api listening on (\S+)/); if (m) { clearTimeout(timer); resolve("http://" + m[1]); } });
+    });
+    const csp = (await fetch(where + "/")).headers.get("content-security-policy");
+    assert.match(csp, new RegExp(`img-src 'self' blob: data: ${tileOrigin};`));
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const p = await ctx.newPage();
+    const elsewhere = [];
+    p.on("request", (r) => { const u = r.url(); if (!u.startsWith(where + "/") && !u.startsWith(tileOrigin + "/tiles/") && !u.startsWith("blob:")) elsewhere.push(u); });
+    await p.goto(where + "/#/map");
+    await p.fill("#username", "li");
+    await p.fill("#password", "correct horse battery");
+    await p.click("button[type=submit]");
+    await p.goto(where + "/#/map");
+    await p.locator(".map image.tile").first().waitFor({ timeout: 15_000 });
+    await p.waitForFunction(() => document.querySelectorAll(".map image.tile").length > 0);
+    assert.ok(asked.length > 0, "the tile server was asked");
+    assert.ok(asked.every((u) => /^\/tiles\/\d+\/\d+\/\d+\.png$/.test(u)), asked.join(" "));
+    assert.deepEqual(elsewhere, []);
+    await ctx.close();
+  } finally {
+    serve.kill("SIGINT");
+    await new Promise((r) => { const t = setTimeout(() => { serve.kill("SIGKILL"); r(); }, 10_000); serve.on("exit", () => { clearTimeout(t); r(); }); });
+    tiles.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
