@@ -760,12 +760,34 @@ async function viewList(which) {
   main.append(h("h1", { text: t("nav_" + which) }),
     h("div", { class: "toolbar" }, exportCsv, admin ? h("label", { for: "csv-file", text: t("import") + " CSV" }) : null, admin ? file : null), report,
     h("div", { class: "card", style: "overflow:auto" }, h("table", {},
-      h("thead", {}, h("tr", {}, cols.map((c) => h("th", { text: fieldName(c) })))),
-      h("tbody", {}, rows.map((x) => h("tr", {}, cols.map((c) => {
-        const v = x[c];
-        if (c === "mmsi") return h("td", {}, h("a", { href: `#/vessel/${v}`, text: v }));
-        return h("td", { text: v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v) });
-      })))))));
+      h("thead", {}, h("tr", {}, cols.map((c) => h("th", { text: fieldName(c) })), admin ? h("th") : null)),
+      h("tbody", {}, rows.map((x) => {
+        const tr = h("tr", {}, cols.map((c) => {
+          const v = x[c];
+          if (c === "mmsi" && v) return h("td", {}, h("a", { href: `#/vessel/${v}`, text: v }));
+          return h("td", { text: v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v) });
+        }));
+        if (admin) tr.append(h("td", {}, h("button", { type: "button", class: "secondary", text: t("edit"), onclick: () => editRow(which, tr, cols, x) })));
+        return tr;
+      })))));
+}
+// One registry or watchlist row edited in place: its cells as text, saved with PUT.
+function editRow(which, tr, cols, x) {
+  const inputs = {};
+  const cells = cols.map((c) => {
+    if (c === "id") return h("td", { text: x.id });
+    const v = x[c];
+    inputs[c] = h("input", { value: v === null || v === undefined ? "" : String(v), "aria-label": fieldName(c), size: 10 });
+    return h("td", {}, inputs[c]);
+  });
+  const save = h("button", { type: "button", text: t("save"), onclick: async () => {
+    const body = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value]));
+    try {
+      await api(`/${which}/${encodeURIComponent(x.id)}`, { method: "PUT", body: JSON.stringify(body) });
+      banner(t("done")); route();
+    } catch (e) { failed(e); }
+  } });
+  tr.replaceChildren(...cells, h("td", {}, save));
 }
 
 // ---- receivers and statistics -------------------------------------------------------------------

@@ -169,7 +169,7 @@ test("no request left the server's origin", () => {
   assert.deepEqual(foreign, []);
 });
 
-test("a configured tile server is drawn under the zones, and is the only other origin asked", async () => {
+test("a configured tile server is drawn under the zones (the only other origin asked); an admin edits a registry row", async () => {
   // A stand-in tile server on loopback: a 1 x 1 PNG for every tile.
   const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAEhAIAmnUr7gAAAABJRU5ErkJggg==", "base64");
   const asked = [];
@@ -179,7 +179,7 @@ test("a configured tile server is drawn under the zones, and is the only other o
   const dir = mkdtempSync(join(tmpdir(), "riverwatch-tiles-"));
   const config = join(dir, "riverwatch.toml");
   writeFileSync(config, `[console]\ntile_url = "${tileOrigin}/tiles/{z}/{x}/{y}.png"\n`);
-  const add = spawnSync(bin, ["user", "add", "li", "--role", "officer", "--password-stdin", "--state-dir", join(dir, "state")],
+  const add = spawnSync(bin, ["user", "add", "li", "--role", "admin", "--password-stdin", "--state-dir", join(dir, "state")],
     { input: "correct horse battery\n" });
   assert.equal(add.status, 0, String(add.stderr));
   const serve = spawn(bin, ["serve", "--data", "data/demo", "--config", config, "--listen", "127.0.0.1:0",
@@ -205,6 +205,14 @@ test("a configured tile server is drawn under the zones, and is the only other o
     await p.waitForFunction(() => document.querySelectorAll(".map image.tile").length > 0);
     assert.ok(asked.length > 0, "the tile server was asked");
     assert.ok(asked.every((u) => /^\/tiles\/\d+\/\d+\/\d+\.png$/.test(u)), asked.join(" "));
+    // An admin edits a registry row in place.
+    await p.goto(where + "/#/registry");
+    const row = p.locator("table tbody tr").first();
+    await row.locator("button").click();
+    const owner = row.locator("input[aria-label=owner]");
+    await owner.fill("Huzhou Test Shipping Co");
+    await row.locator("button").click();
+    await p.waitForSelector("td:has-text('Huzhou Test Shipping Co')");
     assert.deepEqual(elsewhere, []);
     await ctx.close();
   } finally {
