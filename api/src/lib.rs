@@ -20,6 +20,7 @@ pub mod error;
 pub mod lists;
 pub mod node;
 pub mod openapi;
+pub mod package;
 mod records;
 pub mod reports;
 pub mod stream;

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod evidence;
+mod referrals;
 mod sql;
 mod vessels;
 
@@ -20,6 +21,9 @@ use serde::Serialize;
 
 pub use catalog::{Catalog, Record};
 pub use evidence::EvidenceItem;
+pub use referrals::{
+    Agency, Delivery, Feedback, REFERRAL_STATUSES, Referral, ReferralEvent, referral_step_allowed,
+};
 pub use sql::{Backend, SqlStore, fresh_postgres_database};
 /// The database driver's error, for callers that classify it.
 pub use sqlx::Error as DbError;
@@ -206,6 +210,8 @@ pub struct User {
     pub name: String,
     pub role: String,
     pub password_hash: String,
+    /// The agency an `agency` account belongs to.
+    pub agency: Option<String>,
 }
 
 /// The store every part of riverwatch writes to and reads from.

@@ -40,7 +40,7 @@ pub struct SqlStore {
     feed: broadcast::Sender<Change>,
     /// Held from a change's insert to its publication, so subscribers see changes in `seq`
     /// order (the live stream relies on it to resume without gaps).
-    changes: Arc<Mutex<()>>,
+    pub(crate) changes: Arc<Mutex<()>>,
 }
 
 // Characters that cannot stand for themselves in the path of a `sqlite://` URL.
@@ -179,7 +179,7 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    fn publish(&self, mut change: Change) {
+    pub(crate) fn publish(&self, mut change: Change) {
         change.published_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
@@ -188,7 +188,7 @@ impl SqlStore {
         let _ = self.feed.send(change);
     }
 
-    async fn record_change(
+    pub(crate) async fn record_change(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         alert_id: &str,
@@ -271,6 +271,7 @@ fn row_to_user(r: &AnyRow) -> Result<User, StoreError> {
         name: r.try_get("name")?,
         role: r.try_get("role")?,
         password_hash: r.try_get("password_hash")?,
+        agency: r.try_get("agency_id")?,
     })
 }
 
@@ -301,10 +302,12 @@ impl Store for SqlStore {
     }
 
     async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, name, role, password_hash, agency_id FROM users WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(row_to_user).transpose()
     }
 
@@ -342,7 +345,7 @@ impl Store for SqlStore {
 
     async fn token_user(&self, digest: &str, now_ms: i64) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.password_hash FROM api_tokens t \
+            "SELECT u.id, u.name, u.role, u.password_hash, u.agency_id FROM api_tokens t \
              JOIN users u ON u.id = t.user_id WHERE t.digest = $1 AND t.expires_at > $2",
         )
         .bind(digest)
