@@ -24,6 +24,26 @@ pub struct Settings {
     /// `[console]`: the web console.
     #[serde(default)]
     pub console: ConsoleSettings,
+    /// `[referrals]`: delivering packages to agencies.
+    #[serde(default)]
+    pub referrals: ReferralSettings,
+}
+
+/// `[referrals]` in `riverwatch.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReferralSettings {
+    /// The first wait before a failed webhook delivery is tried again; it doubles with
+    /// each failure, up to an hour, for 72 hours.
+    pub retry_base_ms: u64,
+}
+
+impl Default for ReferralSettings {
+    fn default() -> Self {
+        ReferralSettings {
+            retry_base_ms: 10_000,
+        }
+    }
 }
 
 /// `[console]` in `riverwatch.toml`.

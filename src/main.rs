@@ -132,6 +132,11 @@ enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// Referral packages.
+    Referral {
+        #[command(subcommand)]
+        command: ReferralCommand,
+    },
     /// Simulate tower traffic with injected violations, and write what was injected.
     Simulate {
         /// The data directory whose zones, registry and watchlist the traffic uses.
@@ -176,6 +181,10 @@ enum UserCommand {
         /// officer, supervisor, admin or agency.
         #[arg(long)]
         role: String,
+        /// With --role agency: the agency (its id) the account belongs to; it sees only
+        /// what was referred to that agency.
+        #[arg(long, required_if_eq("role", "agency"))]
+        agency: Option<String>,
         /// Read the password from stdin.
         #[arg(long)]
         password_stdin: bool,
@@ -184,6 +193,20 @@ enum UserCommand {
         /// The PostgreSQL database `serve --database` uses, if it does.
         #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
         database: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReferralCommand {
+    /// Check a referral package offline: every file against the signed manifest, and the
+    /// signature (exit 1 and the reason when anything is off).
+    Verify {
+        package: PathBuf,
+        /// The deployment's Ed25519 public key (hex, `GET /api/v1/referrals/signing-key`);
+        /// without it only the key the package names is tried, which proves integrity, not
+        /// origin.
+        #[arg(long)]
+        public_key: Option<String>,
     },
 }
 
@@ -285,6 +308,7 @@ fn main() -> ExitCode {
                 UserCommand::Add {
                     name,
                     role,
+                    agency,
                     password_stdin,
                     state_dir,
                     database,
@@ -293,8 +317,16 @@ fn main() -> ExitCode {
             &serve::store_location(&state_dir, database.as_deref()),
             &name,
             &role,
+            agency.as_deref(),
             password_stdin,
         ),
+        Command::Referral {
+            command:
+                ReferralCommand::Verify {
+                    package,
+                    public_key,
+                },
+        } => serve::verify_referral(&package, public_key.as_deref()),
         Command::Evidence {
             command:
                 EvidenceCommand::Verify {

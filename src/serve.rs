@@ -132,6 +132,11 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         .with_node(Arc::new(node))
         .with_metrics_token(settings.store.metrics_token.clone())
         .with_tile_url(settings.console.tile_url.clone())
+        .with_signer(
+            api::package::signing_key(&opts.state_dir.join("referral-signing.key"))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+        .with_retry_base_ms(settings.referrals.retry_base_ms as i64)
         .with_evidence_window_ms(
             opts.evidence_window_s
                 .unwrap_or(settings.store.evidence_window_s) as i64
@@ -139,6 +144,10 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
         );
     // Cameras with a pull_every_s are pulled on their schedule.
     rt.spawn(api::cameras::pull_on_schedule(
+        state.clone(),
+        schedule_stop.clone(),
+    ));
+    rt.spawn(api::referrals::deliver_on_schedule(
         state.clone(),
         schedule_stop.clone(),
     ));
@@ -334,8 +343,12 @@ pub fn add_user(
     location: &str,
     name: &str,
     role: &str,
+    agency: Option<&str>,
     password_stdin: bool,
 ) -> anyhow::Result<()> {
+    if agency.is_some() && role != "agency" {
+        anyhow::bail!("--agency goes with --role agency");
+    }
     if !api::ROLES.contains(&role) {
         anyhow::bail!("role {role:?}: one of {}", api::ROLES.join(", "));
     }
@@ -359,6 +372,9 @@ pub fn add_user(
         let store = open_store(location).await?;
         let now = now_ms();
         store.create_user(name, role, &hash, now).await?;
+        if let Some(a) = agency {
+            store.set_user_agency(name, a).await?;
+        }
         store.audit("cli", "user.add", name, role, now).await?;
         anyhow::Ok(())
     })?;
@@ -387,6 +403,26 @@ pub fn verify_evidence(state_dir: &Path, database: Option<&str>) -> anyhow::Resu
         }
         Err(f) => anyhow::bail!("evidence: {f}"),
     }
+}
+
+/// `riverwatch referral verify PACKAGE.zip [--public-key HEX]`.
+pub fn verify_referral(package: &Path, public_key: Option<&str>) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(package).with_context(|| format!("cannot read {}", package.display()))?;
+    let v = api::package::verify(&bytes, public_key)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", package.display()))?;
+    println!(
+        "{}: {} files match the manifest; signature valid with {} ({})",
+        package.display(),
+        v.files.len(),
+        v.key,
+        if v.trusted {
+            "the key given"
+        } else {
+            "the key the package names: integrity only; pass --public-key to check its origin"
+        }
+    );
+    Ok(())
 }
 
 /// Where the demo serves its simulated cameras (the address in data/demo/cameras.json).

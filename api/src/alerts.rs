@@ -176,10 +176,17 @@ pub(crate) async fn detail(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    who.require(&OFFICERS)?;
-    let a = st.store.alert(&id).await?.ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alert {id}"))
-    })?;
+    let missing = || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alert {id}"));
+    // An agency sees the alerts referred to it, and no other: not even that they exist.
+    if who.0.role == "agency" {
+        let agency = who.0.agency.clone().unwrap_or_default();
+        if !st.store.alert_referred_to(&id, &agency).await? {
+            return Err(missing());
+        }
+    } else {
+        who.require(&OFFICERS)?;
+    }
+    let a = st.store.alert(&id).await?.ok_or_else(missing)?;
     let events = st.store.alert_events(&id).await?;
     let snapshots = crate::cameras::alert_snapshots(&st, &a.alert).await?;
     let mut v = alert_json(&a);

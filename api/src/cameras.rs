@@ -450,7 +450,7 @@ pub(crate) async fn alert_snapshots(
 }
 
 /// What is written on an alert's marked frame.
-fn label(a: &geofence::alert::Alert, l: &Linked) -> Vec<String> {
+pub(crate) fn label(a: &geofence::alert::Alert, l: &Linked) -> Vec<String> {
     let name = a.vessel_name.as_deref().unwrap_or("(no name)");
     vec![
         format!("{name}  MMSI {}", a.mmsi),

@@ -22,6 +22,7 @@ pub mod node;
 pub mod openapi;
 pub mod package;
 mod records;
+pub mod referrals;
 pub mod reports;
 pub mod stream;
 pub mod vessels;
@@ -58,12 +59,16 @@ pub struct AppState {
     pub images: Option<Arc<video::evidence::ImageStore>>,
     /// How far from an alert's moment a snapshot may be captured to be its evidence.
     pub evidence_window_ms: i64,
+    /// The deployment's key referral packages are signed with.
+    pub signer: Option<referrals::Signer>,
+    /// The first wait before a failed webhook delivery is tried again (doubling after).
+    pub retry_base_ms: i64,
     /// A map tile server the console may draw under the zones (`{z}/{x}/{y}` in it), for
     /// networks that have one; none: the console draws the zones alone.
     pub tile_url: Option<String>,
     camera_index: Arc<std::sync::Mutex<Option<Arc<cameras::CameraIndex>>>>,
     /// One HTTP client (and its connections) for every request to the cameras.
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     login_limiter: Arc<auth::LoginLimiter>,
 }
 
@@ -77,6 +82,8 @@ impl AppState {
             images: None,
             evidence_window_ms: 60_000,
             tile_url: None,
+            signer: None,
+            retry_base_ms: 10_000,
             camera_index: Arc::default(),
             // A camera may take this long to answer; the builder only fails on TLS set-up,
             // which this client has none of.
@@ -102,6 +109,20 @@ impl AppState {
     pub fn with_evidence_window_ms(self, ms: i64) -> AppState {
         AppState {
             evidence_window_ms: ms,
+            ..self
+        }
+    }
+
+    pub fn with_signer(self, key: ed25519_dalek::SigningKey) -> AppState {
+        AppState {
+            signer: Some(Arc::new(key)),
+            ..self
+        }
+    }
+
+    pub fn with_retry_base_ms(self, ms: i64) -> AppState {
+        AppState {
+            retry_base_ms: ms.max(1),
             ..self
         }
     }
@@ -188,6 +209,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/snapshots/{id}", get(cameras::image))
         .route("/evidence/verify", get(cameras::verify_chain))
+        .route("/agencies", get(referrals::agencies))
+        .route("/agencies/{id}", axum::routing::put(referrals::put_agency))
+        .route("/referrals", get(referrals::list).post(referrals::create))
+        .route("/referrals/signing-key", get(referrals::signing_key))
+        .route("/referrals/{id}", get(referrals::get))
+        .route("/referrals/{id}/package", get(referrals::package))
+        .route("/referrals/{id}/feedback", post(referrals::feedback))
+        .route("/referrals/{id}/redeliver", post(referrals::redeliver))
         .route("/receivers", get(node::receivers))
         .route("/stats", get(reports::stats));
     Router::new()

@@ -121,8 +121,8 @@ pub const ROUTES: &[Route] = &[
     r(
         "get",
         "/api/v1/alerts/{id}",
-        "officer",
-        "One alert with its evidence, track (GeoJSON) and history",
+        "officer_or_own_agency",
+        "One alert with its evidence, track (GeoJSON) and history (an agency: only those referred to it)",
     ),
     b(
         r(
@@ -375,6 +375,69 @@ pub const ROUTES: &[Route] = &[
     ),
     r(
         "get",
+        "/api/v1/agencies",
+        "officer",
+        "Agencies cases are referred to (never their secrets)",
+    ),
+    b(
+        r(
+            "put",
+            "/api/v1/agencies/{id}",
+            "admin",
+            "Create or replace an agency; a new one's webhook secret is made and shown once unless given",
+        ),
+        "{name, contact, endpoint?, secret?}",
+    ),
+    r(
+        "get",
+        "/api/v1/referrals",
+        "officer_or_own_agency",
+        "Referrals, newest first (an agency: its own)",
+    ),
+    b(
+        r(
+            "post",
+            "/api/v1/referrals",
+            "supervisor",
+            "Refer confirmed alerts to an agency: they become referred, the signed package is built and queued for the agency's endpoint",
+        ),
+        "{agency, alerts: [id], note}",
+    ),
+    r(
+        "get",
+        "/api/v1/referrals/signing-key",
+        "public",
+        "The Ed25519 key referral packages are signed with (hex)",
+    ),
+    r(
+        "get",
+        "/api/v1/referrals/{id}",
+        "officer_or_own_agency",
+        "One referral: status, history, deliveries, feedback (another agency's: 404)",
+    ),
+    r(
+        "get",
+        "/api/v1/referrals/{id}/package",
+        "officer_or_own_agency",
+        "The signed package (ZIP)",
+    ),
+    b(
+        r(
+            "post",
+            "/api/v1/referrals/{id}/feedback",
+            "agency",
+            "The agency reports back: status, its case number, outcome, penalty, a note; shown on the alerts and the stream",
+        ),
+        "{status: acknowledged|in_progress|closed|declined, case_number?, outcome?, penalty?, note?}",
+    ),
+    r(
+        "post",
+        "/api/v1/referrals/{id}/redeliver",
+        "supervisor",
+        "Deliver the package again under a new idempotency key",
+    ),
+    r(
+        "get",
         "/api/v1/receivers",
         "officer",
         "Each receiver's health",
@@ -450,7 +513,7 @@ pub fn document() -> Value {
         "info": {
             "title": "riverwatch",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The officers' API. Roles: officer < supervisor (confirm, dismiss, refer, close) < admin (zones, registry, watchlist); agency (its referrals only). `x-access` names the least role a route needs (signed_in: any account). Errors are {\"error\": {\"code\", \"message\", \"details\"?}} with stable codes."
+            "description": "The officers' API. Roles: officer < supervisor (confirm, dismiss, refer, close) < admin (zones, registry, watchlist, cameras, agencies); agency (its referrals and their alerts only; anything else is 404). `x-access` names the least role a route needs (signed_in: any account). Errors are {\"error\": {\"code\", \"message\", \"details\"?}} with stable codes."
         },
         "paths": paths,
         "components": {

@@ -170,7 +170,11 @@ async fn spawn_app(backend: Backend) -> Option<App> {
         ids[0].len() + addr.port() as usize
     ));
     let images = video::evidence::ImageStore::open(&images_dir).expect("image store");
-    let state = AppState::new(store.clone()).with_images(images.clone());
+    let signer = api::package::signing_key(&images_dir.join("referral-signing.key")).expect("key");
+    let state = AppState::new(store.clone())
+        .with_images(images.clone())
+        .with_signer(signer)
+        .with_retry_base_ms(1_000);
     tokio::spawn(api::serve(listener, state.clone(), std::future::pending()));
     Some(App {
         base: format!("http://{addr}"),
@@ -198,6 +202,7 @@ on_both!(
     cameras_push_snapshots_and_the_evidence_chain_verifies,
     cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens,
     images_linked_to_no_alert_expire_and_the_chain_still_verifies,
+    referrals_are_delivered_once_signed_and_seen_only_by_their_agency,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -1972,4 +1977,331 @@ async fn images_linked_to_no_alert_expire_and_the_chain_still_verifies(app: App)
         .await
         .expect("json");
     assert_eq!(v["snapshots"][0]["id"], linked["id"]);
+}
+
+/// A stand-in agency webhook receiver on loopback: answers 503 while `up` is false;
+/// records every POST (idempotency key, whether the signature holds under `secret`, body).
+async fn stand_in_receiver(
+    secret: Arc<std::sync::Mutex<String>>,
+) -> (
+    String,
+    Arc<std::sync::atomic::AtomicBool>,
+    Arc<std::sync::Mutex<Vec<(String, bool, Vec<u8>)>>>,
+) {
+    use axum::http::HeaderMap;
+    let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = {
+        let (up, got) = (up.clone(), got.clone());
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+                let (up, got, secret) = (up.clone(), got.clone(), secret.clone());
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    let secret = secret.lock().map(|s| s.clone()).unwrap_or_default();
+                    let valid = api::referrals::signature_holds(&secret, &headers, &body);
+                    if let Ok(mut g) = got.lock() {
+                        g.push((key, valid, body.to_vec()));
+                    }
+                    if up.load(std::sync::atomic::Ordering::SeqCst) {
+                        axum::http::StatusCode::OK
+                    } else {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    }
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), up, got)
+}
+
+async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: App) {
+    let admin = app.token("admin.zhao").await;
+    let supervisor = app.token("supervisor.wang").await;
+    let officer = app.token("officer.li").await;
+    let secret = Arc::new(std::sync::Mutex::new(String::new()));
+    let (hook, up, got) = stand_in_receiver(secret.clone()).await;
+    // Two agencies: one with an endpoint (its secret made here, shown once), one without.
+    let r = app
+        .put("/api/v1/agencies/env", &admin)
+        .json(&json!({"name": "湖州市生态环境局", "contact": "0572-000000", "endpoint": hook}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let env: Value = r.json().await.expect("json");
+    let made = env["secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_string();
+    if let Ok(mut s) = secret.lock() {
+        *s = made;
+    }
+    let r = app
+        .put("/api/v1/agencies/law", &admin)
+        .json(&json!({"name": "Comprehensive enforcement bureau", "contact": "desk"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let list: Value = app
+        .get("/api/v1/agencies", Some(&officer))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["agencies"].as_array().map(Vec::len), Some(2));
+    assert!(
+        !list.to_string().contains("secret"),
+        "secrets never shown again"
+    );
+    // Two confirmed alerts referred; an unconfirmed one refused; an officer may not refer.
+    for id in [&app.ids[0], &app.ids[2]] {
+        for action in [data::Action::Acknowledge, data::Action::Confirm] {
+            app.store
+                .act(id, action, "supervisor.wang", "seen on camera", 1)
+                .await
+                .expect("act");
+        }
+    }
+    let refer = |token: &str, alerts: Vec<&String>| {
+        app.post("/api/v1/referrals", token)
+            .json(&json!({"agency": "env", "alerts": alerts, "note": "渣土船夜间偷排，请依法处理"}))
+            .send()
+    };
+    let r = refer(&officer, vec![&app.ids[0]]).await.expect("request");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = refer(&supervisor, vec![&app.ids[4]])
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::CONFLICT, "invalid_transition".into())
+    );
+    let r = refer(&supervisor, vec![&app.ids[0], &app.ids[2]])
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let referral: Value = r.json().await.expect("json");
+    let rid = referral["id"].as_str().expect("id").to_string();
+    assert_eq!(referral["status"], "sent");
+    let a = app
+        .store
+        .alert(&app.ids[0])
+        .await
+        .expect("read")
+        .expect("alert");
+    assert_eq!(a.status.as_str(), "referred");
+
+    // The outbox: the receiver is down for the first attempt, backs off, then delivers once.
+    let t0 = api::now_ms();
+    assert_eq!(
+        api::referrals::deliver_due(&app.state, t0)
+            .await
+            .expect("outbox"),
+        1
+    );
+    assert_eq!(
+        api::referrals::deliver_due(&app.state, t0 + 10)
+            .await
+            .expect("outbox"),
+        0,
+        "backing off"
+    );
+    up.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        api::referrals::deliver_due(&app.state, t0 + 5_000)
+            .await
+            .expect("outbox"),
+        1
+    );
+    assert_eq!(
+        api::referrals::deliver_due(&app.state, t0 + 10_000_000)
+            .await
+            .expect("outbox"),
+        0,
+        "delivered: done"
+    );
+    let posts = got.lock().map(|g| g.clone()).unwrap_or_default();
+    assert_eq!(posts.len(), 2, "one refused, one delivered");
+    assert_eq!(
+        posts[0].0, posts[1].0,
+        "the same idempotency key on the retry"
+    );
+    assert!(posts.iter().all(|p| p.1), "every signature holds");
+    // The delivered package verifies with the deployment's public key.
+    let key: Value = app
+        .get("/api/v1/referrals/signing-key", None)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let public = key["ed25519"].as_str().expect("key");
+    let v = api::package::verify(&posts[1].2, Some(public)).expect("the package verifies");
+    let names: Vec<&str> = v.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"referral.json") && names.contains(&"track.geojson"),
+        "{names:?}"
+    );
+    let body: Value = serde_json::from_slice(
+        &v.files
+            .iter()
+            .find(|(n, _)| n == "referral.json")
+            .expect("json")
+            .1,
+    )
+    .expect("json");
+    assert_eq!(body["alerts"].as_array().map(Vec::len), Some(2));
+    assert!(body.to_string().contains("渣土船夜间偷排"));
+    let detail: Value = app
+        .get(&format!("/api/v1/referrals/{rid}"), Some(&supervisor))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(detail["status"], "delivered");
+    assert_eq!(detail["deliveries"][0]["attempts"], 2);
+
+    // Agencies see only their own: agency B is told nothing exists.
+    app.store
+        .set_user_agency("agency.env", "env")
+        .await
+        .expect("member");
+    let hash = hash_password("correct horse").expect("hash");
+    app.store
+        .create_user("law.wu", "agency", &hash, 0)
+        .await
+        .expect("user");
+    app.store
+        .set_user_agency("law.wu", "law")
+        .await
+        .expect("member");
+    let a_tok = app.token("agency.env").await;
+    let b_tok = app.token("law.wu").await;
+    for path in [
+        format!("/api/v1/referrals/{rid}"),
+        format!("/api/v1/referrals/{rid}/package"),
+        format!("/api/v1/alerts/{}", app.ids[0]),
+        "/api/v1/referrals/ref-nonexistent".to_string(),
+    ] {
+        let r = app.get(&path, Some(&b_tok)).send().await.expect("request");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path} for agency B");
+    }
+    let mine: Value = app
+        .get("/api/v1/referrals", Some(&b_tok))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["referrals"], json!([]));
+    let r = app
+        .get(&format!("/api/v1/alerts/{}", app.ids[0]), Some(&a_tok))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "agency A sees what was referred to it"
+    );
+    let r = app
+        .get(&format!("/api/v1/alerts/{}", app.ids[4]), Some(&a_tok))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "and nothing else");
+    let zip = app
+        .get(&format!("/api/v1/referrals/{rid}/package"), Some(&a_tok))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("bytes");
+    api::package::verify(&zip, Some(public)).expect("the download verifies");
+
+    // Feedback: not from an officer, not from agency B; from A it shows on the alerts.
+    let feedback = |token: &str, body: Value| {
+        app.post(&format!("/api/v1/referrals/{rid}/feedback"), token)
+            .json(&body)
+            .send()
+    };
+    let fb = json!({"status": "in_progress", "case_number": "湖环罚〔2026〕17号", "outcome": "case opened", "note": "on site tomorrow"});
+    let r = feedback(&officer, fb.clone()).await.expect("request");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = feedback(&b_tok, fb.clone()).await.expect("request");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let seq = app.store.last_change_seq().await.expect("seq");
+    let r = feedback(&a_tok, fb).await.expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let after: Value = r.json().await.expect("json");
+    assert_eq!(after["status"], "in_progress");
+    assert_eq!(after["case_number"], "湖环罚〔2026〕17号");
+    let r = feedback(&a_tok, json!({"status": "acknowledged"}))
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::CONFLICT, "invalid_transition".into())
+    );
+    let a: Value = app
+        .get(&format!("/api/v1/alerts/{}", app.ids[0]), Some(&officer))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let history = a["history"].as_array().expect("history");
+    assert!(
+        history.iter().any(|e| e["action"] == "feedback"
+            && e["note"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("湖环罚〔2026〕17号")),
+        "{history:?}"
+    );
+    let changes = app.store.changes_after(seq, 10).await.expect("changes");
+    assert_eq!(
+        changes.iter().filter(|c| c.what == "feedback").count(),
+        2,
+        "one per alert, on the stream"
+    );
+
+    // Manual redelivery: a new key, delivered.
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/redeliver"), &supervisor)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        api::referrals::deliver_due(&app.state, api::now_ms())
+            .await
+            .expect("outbox"),
+        1
+    );
+    let posts = got.lock().map(|g| g.clone()).unwrap_or_default();
+    assert_eq!(posts.len(), 3);
+    assert_ne!(posts[2].0, posts[1].0);
 }

@@ -243,12 +243,13 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Attaches the package and queues its delivery (status `sent`), in one transaction.
+    /// Attaches the package and queues its delivery under `idempotency_key` (none: the
+    /// agency downloads it), status `sent`, in one transaction.
     pub async fn send_referral(
         &self,
         id: &str,
         package_sha256: &str,
-        idempotency_key: &str,
+        idempotency_key: Option<&str>,
         actor: &str,
         at_ms: i64,
     ) -> Result<(), StoreError> {
@@ -267,16 +268,21 @@ impl SqlStore {
                 "referral {id:?} is not a draft"
             )));
         }
-        sqlx::query(
-            "INSERT INTO outbox (idempotency_key, referral_id, created_at, next_at, attempts) \
-             VALUES ($1, $2, $3, $3, 0)",
-        )
-        .bind(idempotency_key)
-        .bind(id)
-        .bind(at_ms)
-        .execute(&mut *tx)
-        .await?;
-        let note = format!("package {package_sha256} queued for delivery");
+        if let Some(key) = idempotency_key {
+            sqlx::query(
+                "INSERT INTO outbox (idempotency_key, referral_id, created_at, next_at, attempts) \
+                 VALUES ($1, $2, $3, $3, 0)",
+            )
+            .bind(key)
+            .bind(id)
+            .bind(at_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let note = match idempotency_key {
+            Some(_) => format!("package {package_sha256} queued for delivery"),
+            None => format!("package {package_sha256} ready for the agency to download"),
+        };
         insert_event(&mut tx, id, at_ms, actor, "sent", &note).await?;
         tx.commit().await?;
         Ok(())
