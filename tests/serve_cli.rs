@@ -705,12 +705,14 @@ fn a_pushed_snapshot_is_evidence_and_tampering_is_named() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn an_illegal_berthing_in_view_is_pulled_from_the_simulated_camera_and_marked() {
-    let dir = std::env::temp_dir().join(format!("riverwatch-camera-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    // Where and when seed 1 stages its illegal berthing (the simulator's ground truth).
+/// A fresh directory with the demo river whose polled cameras the simulator serves on a
+/// free port, an evidence window wide enough for a debug build at 60x real time, and
+/// `extra` settings; with where and when seed 1 berths illegally (the simulator's truth).
+/// Returns the data directory, the cameras' port, the berthing's minute of day one and
+/// its truth record.
+fn camera_river(dir: &Path, extra: &str) -> (std::path::PathBuf, u16, i64, Value) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("dir");
     let o = riverwatch()
         .args([
             "simulate", "--data", DATA, "--days", "1", "--seed", "1", "--out",
@@ -730,46 +732,85 @@ fn an_illegal_berthing_in_view_is_pulled_from_the_simulated_camera_and_marked() 
         .timestamp_millis();
     // 2026-11-20T00:00:00Z, the simulator's first day.
     let onset_min = (onset - 1_795_132_800_000) / 60_000;
-
-    // The demo river, its polled cameras served by the simulator on a free port, and an
-    // evidence window wide enough for a debug build's latency at 60x real time.
     let data = dir.join("data");
     std::fs::create_dir_all(&data).expect("data");
     for f in ["zones.geojson", "registry.csv", "watchlist.csv"] {
         std::fs::copy(Path::new(DATA).join(f), data.join(f)).expect("copy");
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_port();
     let cameras = std::fs::read_to_string(Path::new(DATA).join("cameras.json"))
         .expect("cameras")
         .replace("127.0.0.1:8554", &format!("127.0.0.1:{port}"));
     std::fs::write(data.join("cameras.json"), cameras).expect("write");
     std::fs::write(
         data.join("riverwatch.toml"),
-        "[store]\nevidence_window_s = 900\n",
+        format!("[store]\nevidence_window_s = 900\n{extra}"),
     )
     .expect("write");
+    (data, port, onset_min, berthing)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Feeds serve's tower from `data` at 60x with the cameras on `port`, fast-forwarded to
+/// five minutes before `onset_min`.
+fn feed(data: &Path, tower: &str, port: u16, onset_min: i64) -> Guard {
+    let sim = riverwatch()
+        .args(["simulate", "--data"])
+        .arg(data)
+        .args(["--days", "1", "--seed", "1", "--speed", "60", "--to", tower])
+        .args(["--cameras", &format!("127.0.0.1:{port}")])
+        .args(["--fast-forward-min", &(onset_min - 5).max(0).to_string()])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulate");
+    Guard(Some(sim))
+}
+
+/// The illegal berthing alert once it has its snapshot (at most two minutes).
+fn berthing_with_snapshot(
+    http: &reqwest::blocking::Client,
+    api: &str,
+    token: &str,
+) -> Option<Value> {
+    let get = |path: &str| {
+        http.get(format!("http://{api}{path}"))
+            .bearer_auth(token)
+            .send()
+            .ok()?
+            .json::<Value>()
+            .ok()
+    };
+    for _ in 0..4 {
+        let found = within_30s(|| {
+            let list = get("/api/v1/alerts?kind=illegal_berthing")?;
+            let id = list["alerts"][0]["id"].as_str()?.to_string();
+            let detail = get(&format!("/api/v1/alerts/{id}"))?;
+            (!detail["snapshots"].as_array()?.is_empty()).then_some(detail)
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+#[test]
+fn an_illegal_berthing_in_view_is_pulled_from_the_simulated_camera_and_marked() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-camera-e2e-{}", std::process::id()));
+    let (data, port, onset_min, berthing) = camera_river(&dir, "");
     let state = dir.join("state");
     add_user(&state, "wang", "supervisor");
     let (child, tower, api, rx) = serve_in(&data, &state, &[]);
     let mut guard = Guard(Some(child));
     let http = reqwest::blocking::Client::new();
     let token = login(&http, &api, "wang", "correct horse battery");
-    let sim = riverwatch()
-        .args(["simulate", "--data"])
-        .arg(&data)
-        .args([
-            "--days", "1", "--seed", "1", "--speed", "60", "--to", &tower,
-        ])
-        .args(["--cameras", &format!("127.0.0.1:{port}")])
-        .args(["--fast-forward-min", &(onset_min - 5).max(0).to_string()])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("simulate");
-    let _sim = Guard(Some(sim));
-
+    let _sim = feed(&data, &tower, port, onset_min);
     // The berthing alert, with the snapshot the camera in view was asked for.
     let get = |path: &str| {
         http.get(format!("http://{api}{path}"))
@@ -777,18 +818,7 @@ fn an_illegal_berthing_in_view_is_pulled_from_the_simulated_camera_and_marked() 
             .send()
             .expect("request")
     };
-    let mut found = None;
-    for _ in 0..4 {
-        found = within_30s(|| {
-            let list: Value = get("/api/v1/alerts?kind=illegal_berthing").json().ok()?;
-            let id = list["alerts"][0]["id"].as_str()?.to_string();
-            let detail: Value = get(&format!("/api/v1/alerts/{id}")).json().ok()?;
-            (!detail["snapshots"].as_array()?.is_empty()).then_some(detail)
-        });
-        if found.is_some() {
-            break;
-        }
-    }
+    let found = berthing_with_snapshot(&http, &api, &token);
     let alert = found.expect("an illegal berthing with a snapshot within two minutes");
     assert_eq!(alert["zone_id"], berthing["zone_id"]);
     let snap = &alert["snapshots"][0];
@@ -828,5 +858,205 @@ fn an_illegal_berthing_in_view_is_pulled_from_the_simulated_camera_and_marked() 
     if let Some(child) = guard.0.take() {
         stop(child, &rx);
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What a stand-in endpoint received: each POST's headers and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A stand-in agency endpoint on `port`, up until the returned sender fires: answers 200
+/// to every POST to /hook and records its headers and body.
+fn agency_endpoint(
+    port: u16,
+    got: Received,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready) = mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let app = axum::Router::new().route(
+                "/hook",
+                axum::routing::post(
+                    move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                        let got = got.clone();
+                        async move {
+                            if let Ok(mut g) = got.lock() {
+                                g.push((headers, body.to_vec()));
+                            }
+                            "ok"
+                        }
+                    },
+                ),
+            );
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                .await
+                .expect("the endpoint's port");
+            let _ = ready_tx.send(());
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+    });
+    ready
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the endpoint listens");
+    (stop, handle)
+}
+
+#[test]
+fn a_referral_reaches_an_agency_that_was_down_across_a_restart_exactly_once() {
+    let dir = std::env::temp_dir().join(format!("riverwatch-referral-e2e-{}", std::process::id()));
+    let (data, port, onset_min, _) = camera_river(&dir, "[referrals]\nretry_base_ms = 200\n");
+    let state = dir.join("state");
+    add_user(&state, "wang", "supervisor");
+    add_user(&state, "zhao", "admin");
+    add_user_with(&state, "env.li", "agency", &["--agency", "env"]);
+    let (child, tower, api, rx) = serve_in(&data, &state, &[]);
+    let mut guard = Guard(Some(child));
+    let http = reqwest::blocking::Client::new();
+    let wang = login(&http, &api, "wang", "correct horse battery");
+    let zhao = login(&http, &api, "zhao", "correct horse battery");
+    // The agency's endpoint is down (nothing listens on its port) when the case is referred.
+    let hook_port = free_port();
+    let agency: Value = http
+        .put(format!("http://{api}/api/v1/agencies/env"))
+        .bearer_auth(&zhao)
+        .json(&json!({"name": "湖州市生态环境局", "contact": "duty desk",
+                      "endpoint": format!("http://127.0.0.1:{hook_port}/hook")}))
+        .send()
+        .and_then(|r| r.json())
+        .expect("agency");
+    let secret = agency["secret"].as_str().expect("secret").to_string();
+    // simulator -> alert with its snapshot -> acknowledged, confirmed -> referred.
+    let sim = feed(&data, &tower, port, onset_min);
+    let alert = berthing_with_snapshot(&http, &api, &wang).expect("the berthing alert");
+    drop(sim);
+    let id = alert["id"].as_str().expect("id").to_string();
+    for action in ["acknowledge", "confirm"] {
+        let r = http
+            .post(format!("http://{api}/api/v1/alerts/{id}/{action}"))
+            .bearer_auth(&wang)
+            .json(&json!({"note": "checked on the bridge camera"}))
+            .send()
+            .expect("act");
+        assert!(r.status().is_success(), "{action}");
+    }
+    let referral: Value = http
+        .post(format!("http://{api}/api/v1/referrals"))
+        .bearer_auth(&wang)
+        .json(&json!({"agency": "env", "alerts": [id], "note": "moored under the Yunhe bridge"}))
+        .send()
+        .and_then(|r| r.json())
+        .expect("referral");
+    let rid = referral["id"].as_str().expect("id").to_string();
+    let get = |path: &str, token: &str| -> Value {
+        http.get(format!("http://{api}{path}"))
+            .bearer_auth(token)
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or(Value::Null)
+    };
+    // Two failed attempts, then riverwatch stops.
+    within_30s(|| {
+        let r = get(&format!("/api/v1/referrals/{rid}"), &wang);
+        (r["deliveries"][0]["attempts"].as_i64() >= Some(2)).then_some(())
+    })
+    .expect("attempts while the endpoint is down");
+    if let Some(child) = guard.0.take() {
+        stop(child, &rx);
+    }
+    // The endpoint comes up; riverwatch starts again and delivers from its outbox.
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (endpoint_stop, endpoint) = agency_endpoint(hook_port, got.clone());
+    let (child, _, api2, rx) = serve_in(&data, &state, &[]);
+    let mut guard = Guard(Some(child));
+    let wang = login(&http, &api2, "wang", "correct horse battery");
+    let get = |path: &str, token: &str| -> Value {
+        http.get(format!("http://{api2}{path}"))
+            .bearer_auth(token)
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or(Value::Null)
+    };
+    let delivered = within_30s(|| {
+        let r = get(&format!("/api/v1/referrals/{rid}"), &wang);
+        (r["status"] == "delivered").then_some(r)
+    })
+    .expect("delivered after the restart");
+    assert!(delivered["deliveries"][0]["attempts"].as_i64() >= Some(3));
+    // Done: nothing more is due for it.
+    assert!(delivered["deliveries"][0]["delivered_at"].is_string());
+    assert!(delivered["deliveries"][0]["next_attempt_at"].is_null());
+    let posts = got.lock().map(|g| g.clone()).unwrap_or_default();
+    assert_eq!(posts.len(), 1, "delivered exactly once");
+    let (headers, body) = &posts[0];
+    assert_eq!(headers["idempotency-key"], format!("{rid}-1").as_str());
+    assert!(
+        api::referrals::signature_holds(&secret, headers, body),
+        "the signature holds"
+    );
+    // The package verifies offline with the deployment's key; one byte changed does not.
+    let key = get("/api/v1/referrals/signing-key", &wang);
+    let public = key["ed25519"].as_str().expect("key").to_string();
+    let zip = dir.join("package.zip");
+    std::fs::write(&zip, body).expect("write");
+    let verify = |path: &Path| {
+        riverwatch()
+            .args(["referral", "verify"])
+            .arg(path)
+            .args(["--public-key", &public])
+            .output()
+            .expect("verify")
+    };
+    let o = verify(&zip);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = api::package::verify(body, Some(&public)).expect("verifies");
+    let names: Vec<&str> = v.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("-marked.jpg")),
+        "{names:?}"
+    );
+    let mut bad = body.clone();
+    let k = bad.len() / 2;
+    bad[k] ^= 0x20;
+    std::fs::write(&zip, &bad).expect("write");
+    assert!(!verify(&zip).status.success(), "a changed byte is caught");
+    // The agency's feedback shows on the alert.
+    let agency_token = login(&http, &api2, "env.li", "correct horse battery");
+    let r = http
+        .post(format!("http://{api2}/api/v1/referrals/{rid}/feedback"))
+        .bearer_auth(&agency_token)
+        .json(
+            &json!({"status": "closed", "case_number": "HZ-HJ-2026-0117",
+                      "penalty": "fined 20 000 CNY", "note": "owner interviewed"}),
+        )
+        .send()
+        .expect("feedback");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let a = get(&format!("/api/v1/alerts/{id}"), &wang);
+    assert!(
+        a["history"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|e| e["action"] == "feedback"
+                && e["note"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("HZ-HJ-2026-0117"))),
+        "{a}"
+    );
+    if let Some(child) = guard.0.take() {
+        stop(child, &rx);
+    }
+    let _ = endpoint_stop.send(());
+    let _ = endpoint.join();
     let _ = std::fs::remove_dir_all(&dir);
 }
