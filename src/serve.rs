@@ -455,10 +455,26 @@ pub fn demo(
         let store = open_store(&store_location(&state_dir, None)).await?;
         // A given state dir may already hold the demo account: give it this run's password.
         match store.create_user("demo", "supervisor", &hash, 0).await {
-            Ok(_) => anyhow::Ok(()),
-            Err(data::StoreError::Conflict(_)) => Ok(store.set_password("demo", &hash).await?),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(data::StoreError::Conflict(_)) => store.set_password("demo", &hash).await?,
+            Err(e) => return Err(e.into()),
         }
+        // An agency to refer cases to (it downloads its packages: no endpoint).
+        if store.agency("env").await?.is_none() {
+            store
+                .put_agency(
+                    &data::Agency {
+                        id: "env".into(),
+                        name: "湖州市生态环境局 Huzhou Ecology and Environment Bureau".into(),
+                        contact: "enforcement duty desk".into(),
+                        endpoint: None,
+                        secret: api::random_hex(32),
+                    },
+                    now_ms(),
+                )
+                .await?;
+        }
+        anyhow::Ok(())
     })?;
     drop(rt);
     let truth = state_dir.join("demo-truth.jsonl");

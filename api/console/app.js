@@ -74,8 +74,14 @@ const T = {
   last_30_days: ["Last 30 days", "近30天"], zoom_in: ["Zoom in", "放大"], zoom_out: ["Zoom out", "缩小"],
   fit: ["Fit the river", "显示全部"], kn: ["kn", "节"], error: ["Something went wrong", "出错了"],
   forbidden: ["Your role may not do this.", "您的角色无权执行此操作。"],
-  agency_note: ["Agency accounts see referrals addressed to them; this console has none to show yet.",
-    "移交部门账号只能查看移交给本部门的案件；当前尚无可显示的内容。"],
+  nav_referrals: ["Referrals", "移交案件"], agency: ["Agency", "移交部门"], referral: ["Referral", "移交"],
+  package: ["Package", "证据包"], download: ["Download", "下载"], deliveries: ["Deliveries", "投递记录"],
+  attempts: ["attempts", "次尝试"], delivered: ["delivered", "已送达"], sent: ["sent", "已发送"], draft: ["draft", "草稿"],
+  in_progress: ["in progress", "办理中"], declined: ["declined", "不予受理"],
+  case_number: ["Case number", "案件编号"], outcome: ["Outcome", "处理结果"], penalty: ["Penalty", "处罚"],
+  feedback: ["Feedback", "处理反馈"], send_feedback: ["Send feedback", "提交反馈"], no_referrals: ["No referrals.", "暂无移交案件。"],
+  alerts_referred: ["Alerts", "告警"], images_in_package: ["The photos are in the package.", "照片见证据包。"],
+  redeliver: ["Deliver again", "重新投递"], created: ["Created", "创建"],
   map_hint: ["Drag to pan, wheel or +/- to zoom; click a vessel for its card.", "拖动平移，滚轮或 +/- 缩放；点击船舶查看详情。"],
 };
 let lang = localStorage.getItem("rw.lang") || ((navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en");
@@ -156,7 +162,7 @@ function failed(e) {
 // ---- session and navigation ----------------------------------------------------------------
 let me = null;
 const NAV = [
-  ["#/alerts", "nav_alerts"], ["#/map", "nav_map"], ["#/zones", "nav_zones"], ["#/registry", "nav_registry"],
+  ["#/alerts", "nav_alerts"], ["#/referrals", "nav_referrals"], ["#/map", "nav_map"], ["#/zones", "nav_zones"], ["#/registry", "nav_registry"],
   ["#/watchlist", "nav_watchlist"], ["#/receivers", "nav_receivers"], ["#/stats", "nav_stats"],
 ];
 function chrome() {
@@ -170,7 +176,7 @@ function chrome() {
   $("#signout").hidden = !me;
   $("#who").textContent = me ? `${me.username} · ${me.role}` : "";
   if (!me) return;
-  const items = me.role === "agency" ? [] : NAV;
+  const items = me.role === "agency" ? [["#/agency", "nav_referrals"]] : NAV;
   for (const [href, key] of items) {
     const here = location.hash.startsWith(href);
     nav.append(h("a", { href, "aria-current": here ? "page" : null, text: t(key) }));
@@ -200,9 +206,11 @@ async function route() {
   const views = {
     login: viewLogin, alerts: viewAlerts, alert: viewAlert, map: viewMap, vessel: viewVessel,
     zones: viewZones, registry: () => viewList("registry"), watchlist: () => viewList("watchlist"),
-    receivers: viewReceivers, stats: viewStats, agency: viewAgency,
+    receivers: viewReceivers, stats: viewStats, agency: viewAgency, referrals: viewReferrals, referral: viewReferral,
   };
-  const v = me?.role === "agency" && view !== "login" ? viewAgency : (views[view] || viewAlerts);
+  // An agency account sees its referrals and the alerts referred to it, nothing else.
+  const agencyViews = { login: viewLogin, agency: viewAgency, referral: viewReferral, alert: viewAlert };
+  const v = me?.role === "agency" ? (agencyViews[view] || viewAgency) : (views[view] || viewAlerts);
   main.replaceChildren();
   try { await v(main, arg && decodeURIComponent(arg)); } catch (e) { if (e.status !== 401) failed(e); }
 }
@@ -232,8 +240,80 @@ function viewLogin(main) {
   user.focus();
 }
 
-function viewAgency(main) {
-  main.append(h("div", { class: "card" }, h("h1", { text: t("nav_alerts") }), h("p", { text: t("agency_note") })));
+// ---- referrals ---------------------------------------------------------------------------
+function referralRow(r) {
+  return h("tr", {},
+    h("td", {}, h("a", { href: "#/referral/" + encodeURIComponent(r.id), text: r.id })),
+    h("td", { text: r.agency?.name || "" }),
+    h("td", {}, h("span", { class: "status", text: t(r.status) })),
+    h("td", { text: String(r.alerts.length) }),
+    h("td", { text: fmtTime(r.created_at) }),
+    h("td", { text: r.case_number || "" }));
+}
+function referralTable(list) {
+  if (!list.length) return h("p", { class: "muted", text: t("no_referrals") });
+  return h("div", { class: "card", style: "overflow:auto" }, h("table", {},
+    h("thead", {}, h("tr", {}, [t("id"), t("agency"), t("status"), t("alerts_referred"), t("created"), t("case_number")].map((c) => h("th", { text: c })))),
+    h("tbody", {}, list.map(referralRow))));
+}
+async function viewReferrals(main) {
+  const r = await api("/referrals");
+  main.append(h("h1", { text: t("nav_referrals") }), referralTable(r.referrals));
+}
+async function viewAgency(main) {
+  const r = await api("/referrals");
+  main.append(h("h1", { text: t("nav_referrals") }), referralTable(r.referrals));
+}
+async function download(url, name) {
+  const r = await fetch(url, { credentials: "same-origin" });
+  if (!r.ok) { banner(`${t("error")}: ${r.status}`); return; }
+  const a = h("a", { href: URL.createObjectURL(await r.blob()), download: name });
+  document.body.append(a); a.click(); a.remove();
+}
+async function viewReferral(main, id) {
+  const r = await api("/referrals/" + encodeURIComponent(id));
+  const back = me.role === "agency" ? "#/agency" : "#/referrals";
+  const rows = [["agency", r.agency?.name], ["status", t(r.status)], ["created", `${fmtTime(r.created_at)} · ${r.created_by}`],
+    ["note", r.note], ["case_number", r.case_number], ["outcome", r.outcome], ["penalty", r.penalty]];
+  main.append(h("p", {}, h("a", { href: back, text: "← " + t("back") })),
+    h("h1", {}, `${t("referral")} ${r.id} `, h("span", { class: "status", id: "referral-status", text: t(r.status) })),
+    h("div", { class: "cols2" },
+      h("div", {},
+        h("div", { class: "card" }, h("table", { class: "kv" }, h("tbody", {},
+          rows.map(([k, v]) => h("tr", {}, h("th", { text: t(k) }), h("td", { text: v || "—" })))))),
+        h("h2", { text: t("alerts_referred") }),
+        h("ul", {}, r.alerts.map((a) => h("li", {}, h("a", { href: "#/alert/" + encodeURIComponent(a), text: a })))),
+        r.package ? h("p", {}, h("button", { type: "button", id: "package", text: `${t("download")} ${t("package")}`,
+          onclick: () => download(r.package.url, `${r.id}.zip`) }), " ", t("sha256"), " ", h("code", { text: r.package.sha256 })) : null),
+      h("div", {},
+        me.role === "agency" ? feedbackForm(r) : null,
+        h("h2", { text: t("history") }),
+        h("ul", { class: "history card" }, r.history.map((e) => h("li", {}, `${fmtTime(e.at)} · ${e.by} · ${t(e.status)}`,
+          e.note ? h("div", { class: "muted", text: e.note }) : null))),
+        r.deliveries.length ? h("h2", { text: t("deliveries") }) : null,
+        r.deliveries.length ? h("ul", { class: "history card" }, r.deliveries.map((d) => h("li", {},
+          `${d.idempotency_key} · ${d.attempts} ${t("attempts")} · ${d.delivered_at ? t("delivered") + " " + fmtTime(d.delivered_at) : (d.last_error || "")}`))) : null,
+        ["supervisor", "admin"].includes(me.role) && r.deliveries.length ? h("button", { type: "button", class: "secondary", text: t("redeliver"),
+          onclick: async () => { try { await api(`/referrals/${encodeURIComponent(r.id)}/redeliver`, { method: "POST" }); route(); } catch (e) { failed(e); } } }) : null)));
+}
+function feedbackForm(r) {
+  const status = h("select", { id: "fb-status" }, ["acknowledged", "in_progress", "closed", "declined"].map((s) => h("option", { value: s, text: t(s) })));
+  const field = (id, key) => [h("label", { for: id, text: t(key) }), h("input", { id, maxlength: 200 })];
+  const note = h("textarea", { id: "fb-note", "aria-label": t("note") });
+  const form = h("form", { class: "card", onsubmit: async (ev) => {
+    ev.preventDefault();
+    const val = (id) => { const v = form.querySelector("#" + id).value.trim(); return v || null; };
+    try {
+      await api(`/referrals/${encodeURIComponent(r.id)}/feedback`, { method: "POST", body: JSON.stringify({
+        status: status.value, case_number: val("fb-case"), outcome: val("fb-outcome"), penalty: val("fb-penalty"), note: note.value }) });
+      banner(t("done")); route();
+    } catch (e) { failed(e); }
+  } },
+  h("h2", { text: t("feedback") }), h("label", { for: "fb-status", text: t("status") }), status,
+  field("fb-case", "case_number"), field("fb-outcome", "outcome"), field("fb-penalty", "penalty"),
+  h("label", { for: "fb-note", text: t("note") }), note,
+  h("div", { class: "actions" }, h("button", { type: "submit", text: t("send_feedback") })));
+  return form;
 }
 
 // ---- live stream ----------------------------------------------------------------------------
@@ -588,10 +668,11 @@ async function viewAlert(main, id) {
             h("tr", {}, h("th", { text: t("position") }), h("td", { text: `${a.position.lat.toFixed(5)}, ${a.position.lon.toFixed(5)}` })))),
           h("h2", { text: t("what_fired") }), evidenceTable(a.evidence)),
         h("h2", { text: t("history") }), actions),
-      h("div", {}, box, h("h2", { text: t("snapshots") }), snaps)));
+      h("div", {}, box, h("h2", { text: t("snapshots") }), me.role === "agency" ? h("p", { class: "muted", text: t("images_in_package") }) : snaps)));
   const map = await riverMap(box, { focus: [a.position.lon, a.position.lat], track: a.track, vessels: false });
   map.highlight(a.position.lon, a.position.lat);
   lifeCycle(actions, a);
+  if (me.role === "agency") return;
   // Cameras are asked for a frame when the alert opens: a fresh alert's may still come.
   for (let i = 0; i < 10 && !(a.snapshots || []).length && document.body.contains(snaps); i++) {
     await new Promise((r) => setTimeout(r, 3000));
@@ -633,20 +714,33 @@ const NEXT = {
 };
 function lifeCycle(box, a) {
   const note = h("textarea", { id: "note", "aria-label": t("note"), placeholder: t("note"), maxlength: 2000 });
-  const buttons = (NEXT[a.status] || []).map((action) => h("button", { type: "button", "data-action": action,
+  const act = (action) => h("button", { type: "button", "data-action": action,
     class: action === "dismiss" ? "danger" : null, text: t(action), onclick: async () => {
       try {
         await api(`/alerts/${encodeURIComponent(a.id)}/${action}`, { method: "POST", body: JSON.stringify({ note: note.value }) });
         banner(t("done"));
-        // What the server says before sign-in (a tile server, if it has one), then the first view.
-let config = {};
-fetch("/console/config.json").then((r) => r.json()).then((c) => { config = c || {}; }).catch(() => {}).finally(route);
+        route();
       } catch (e) { failed(e); }
-    } }));
+    } });
+  const agency = me.role !== "agency";
+  const buttons = agency ? (NEXT[a.status] || []).filter((x) => x !== "refer").map(act) : [];
+  // Referring a confirmed alert: to an agency, with the package built and sent.
+  const refer = agency && a.status === "confirmed" && ["supervisor", "admin"].includes(me.role) ? referForm(a, note) : null;
   box.replaceChildren(
     h("ul", { class: "history" }, (a.history || []).map((e) => h("li", {},
-      `${fmtTime(e.at)} · ${e.by} · ${t(e.status)}`, e.note ? h("div", { class: "muted", text: e.note }) : null))),
-    buttons.length ? h("div", {}, h("label", { for: "note", text: t("note") }), note, h("div", { class: "actions" }, buttons)) : null);
+      `${fmtTime(e.at)} · ${e.by} · ${e.action === "feedback" ? t("feedback") : t(e.status)}`, e.note ? h("div", { class: "muted", text: e.note }) : null))),
+    buttons.length || refer ? h("div", {}, h("label", { for: "note", text: t("note") }), note, h("div", { class: "actions" }, buttons, refer)) : null);
+}
+function referForm(a, note) {
+  const pick = h("select", { id: "refer-agency", "aria-label": t("agency") });
+  api("/agencies").then((r) => { pick.replaceChildren(...r.agencies.map((g) => h("option", { value: g.id, text: g.name }))); }).catch(() => {});
+  return h("span", { class: "actions" }, pick, h("button", { type: "button", "data-action": "refer", text: t("refer"), onclick: async () => {
+    try {
+      const r = await api("/referrals", { method: "POST", body: JSON.stringify({ agency: pick.value, alerts: [a.id], note: note.value }) });
+      banner(`${t("done")} ${r.id}`);
+      route();
+    } catch (e) { failed(e); }
+  } }));
 }
 
 // ---- a vessel ------------------------------------------------------------------------------------

@@ -110,11 +110,49 @@ test("an officer signs in, a violation arrives live, is opened with map and snap
   // Acknowledge, confirm (with a note), refer.
   for (const [action, status] of [["acknowledge", "acknowledged"], ["confirm", "confirmed"], ["refer", "referred"]]) {
     if (action === "confirm") await p.fill("#note", "moored under the bridge, photo checked");
+    // Referred to the demo's agency, chosen from the list.
+    if (action === "refer") await p.waitForSelector("#refer-agency option[value=env]", { state: "attached" });
     await p.click(`button[data-action=${action}]`);
     await p.waitForSelector(`#alert-status:has-text('${status}')`);
   }
   assert.ok(await p.locator(".history li:has-text('moored under the bridge')").count() === 1, "the note is in the history");
   await p.context().close();
+});
+
+test("the agency sees its referral, downloads the signed package and reports back; the officer sees the feedback", async () => {
+  const add = spawnSync(bin, ["user", "add", "env.li", "--role", "agency", "--agency", "env", "--password-stdin", "--state-dir", state],
+    { input: "correct horse battery\n" });
+  assert.equal(add.status, 0, String(add.stderr));
+  const p = await page();
+  await p.goto(origin + "/");
+  await p.fill("#username", "env.li");
+  await p.fill("#password", "correct horse battery");
+  await p.click("button[type=submit]");
+  const row = p.locator("table tbody tr a").first();
+  await row.waitFor();
+  assert.equal(await p.locator("#nav a").count(), 1, "an agency's console has its referrals only");
+  await row.click();
+  await p.waitForSelector("#referral-status");
+  const [file] = await Promise.all([p.waitForEvent("download"), p.click("#package")]);
+  assert.match(file.suggestedFilename(), /^ref-[0-9a-f]+\.zip$/);
+  await p.selectOption("#fb-status", "in_progress");
+  await p.fill("#fb-case", "湖环罚〔2026〕17号");
+  await p.fill("#fb-note", "vessel owner summoned");
+  await p.click("form button[type=submit]");
+  await p.waitForSelector("#referral-status:has-text('in progress')");
+  // The officers' views are not the agency's: the alert list shows its referrals instead.
+  await p.goto(origin + "/#/alerts");
+  await p.waitForSelector("table tbody tr");
+  await p.screenshot({ path: join(shots, "agency.png") });
+  await p.context().close();
+  const o = await page();
+  await signIn(o);
+  await o.goto(origin + "/#/referrals");
+  await o.locator("table tbody tr a").first().click();
+  await o.waitForSelector("#referral-status:has-text('in progress')");
+  await o.locator("ul a[href^='#/alert/']").first().click();
+  await o.waitForSelector(".history li:has-text('湖环罚〔2026〕17号')");
+  await o.context().close();
 });
 
 test("中文: the kind names and the interface switch language", async () => {
