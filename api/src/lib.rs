@@ -218,7 +218,8 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals/{id}/feedback", post(referrals::feedback))
         .route("/referrals/{id}/redeliver", post(referrals::redeliver))
         .route("/receivers", get(node::receivers))
-        .route("/stats", get(reports::stats));
+        .route("/stats", get(reports::stats))
+        .route("/reports/monthly", get(reports::monthly));
     Router::new()
         .route("/", get(console::index))
         .route("/console/app.js", get(console::script))

@@ -445,6 +445,15 @@ pub const ROUTES: &[Route] = &[
     q(
         r(
             "get",
+            "/api/v1/reports/monthly",
+            "supervisor",
+            "The month's report (UTC): alerts by kind and zone; confirmed, dismissed, referred, closed; referrals by agency; feedback and outcomes. JSON, or CSV with format=csv",
+        ),
+        &["month", "format"],
+    ),
+    q(
+        r(
+            "get",
             "/api/v1/stats",
             "officer",
             "Alerts by kind, status, zone and day",

@@ -2304,4 +2304,52 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
     let posts = got.lock().map(|g| g.clone()).unwrap_or_default();
     assert_eq!(posts.len(), 3);
     assert_ne!(posts[2].0, posts[1].0);
+
+    // The monthly report: this month's referral, referred alerts, feedback and outcome;
+    // November's alerts by kind.
+    let month = geofence::alert::rfc3339(api::now_ms())[..7].to_string();
+    let report = |q: String, token: &str| {
+        app.get(&format!("/api/v1/reports/monthly?{q}"), Some(token))
+            .send()
+    };
+    let r: Value = report(format!("month={month}"), &supervisor)
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(r["totals"]["referrals"], 1, "{r}");
+    assert_eq!(r["totals"]["referred"], 2, "{r}");
+    assert_eq!(r["totals"]["feedback_received"], 2, "{r}");
+    assert_eq!(r["referrals_by_agency"]["湖州市生态环境局"], 1, "{r}");
+    assert_eq!(r["outcomes"][0]["case_number"], "湖环罚〔2026〕17号");
+    let nov: Value = report("month=2026-11".into(), &supervisor)
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(nov["totals"]["alerts"], 12, "{nov}");
+    assert_eq!(nov["by_kind"]["ais_gap"], 6);
+    let csv = report(format!("month={month}&format=csv"), &supervisor)
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        csv.starts_with("section,key,count\n") && csv.contains("total,referrals,1\n"),
+        "{csv}"
+    );
+    let r = report(format!("month={month}"), &officer)
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = report("month=2026-13".into(), &supervisor)
+        .await
+        .expect("request");
+    assert_eq!(
+        code(r).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_filter".into())
+    );
 }

@@ -471,6 +471,43 @@ impl SqlStore {
             .ok_or_else(|| StoreError::NotFound(format!("referral {id:?}")))
     }
 
+    /// How many steps of each action (confirm, dismiss, refer, close, feedback...) officers
+    /// and agencies took on alerts between `since_ms` and `until_ms`.
+    pub async fn alert_actions_between(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT action, COUNT(*) AS n FROM alert_events WHERE at >= $1 AND at < $2 \
+             GROUP BY action ORDER BY action",
+        )
+        .bind(since_ms)
+        .bind(until_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("action")?, r.try_get::<i64, _>("n")?)))
+            .collect()
+    }
+
+    /// Referrals made between `since_ms` and `until_ms`, oldest first.
+    pub async fn referrals_between(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<Referral>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REFERRAL_COLUMNS} FROM referrals WHERE created_at >= $1 AND created_at < $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(since_ms)
+        .bind(until_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(row_to_referral).collect()
+    }
+
     /// Deliveries due at `now_ms` (not delivered, not given up), oldest first.
     pub async fn due_deliveries(
         &self,
