@@ -1025,6 +1025,31 @@ fn a_referral_reaches_an_agency_that_was_down_across_a_restart_exactly_once() {
         names.iter().any(|n| n.ends_with("-marked.jpg")),
         "{names:?}"
     );
+    // The printed report names the vessel and the agency (pdftotext reads them back).
+    let pdf = dir.join("report.pdf");
+    let report = &v
+        .files
+        .iter()
+        .find(|(n, _)| n == "report.pdf")
+        .expect("report.pdf")
+        .1;
+    std::fs::write(&pdf, report).expect("write");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let vessel = alert["vessel_name"].as_str().expect("the vessel's name");
+    assert!(
+        text.contains(vessel) && text.contains("湖州市生态环境局") && text.contains("违规停泊"),
+        "{text}"
+    );
+    std::fs::copy(
+        &pdf,
+        std::env::temp_dir().join("riverwatch-last-referral-report.pdf"),
+    )
+    .ok();
     let mut bad = body.clone();
     let k = bad.len() / 2;
     bad[k] ^= 0x20;

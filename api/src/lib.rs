@@ -21,6 +21,7 @@ pub mod lists;
 pub mod node;
 pub mod openapi;
 pub mod package;
+pub mod pdf;
 mod records;
 pub mod referrals;
 pub mod reports;

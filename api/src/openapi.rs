@@ -447,7 +447,7 @@ pub const ROUTES: &[Route] = &[
             "get",
             "/api/v1/reports/monthly",
             "supervisor",
-            "The month's report (UTC): alerts by kind and zone; confirmed, dismissed, referred, closed; referrals by agency; feedback and outcomes. JSON, or CSV with format=csv",
+            "The month's report (UTC): alerts by kind and zone; confirmed, dismissed, referred, closed; referrals by agency; feedback and outcomes. JSON, CSV with format=csv, PDF with format=pdf",
         ),
         &["month", "format"],
     ),

@@ -476,9 +476,19 @@ async fn package_files(
                 .unwrap_or_default(),
         ),
     ];
-    if let Some(store) = st.images.clone() {
-        let made = tokio::task::spawn_blocking(move || {
-            let mut out = Vec::new();
+    let zones: Vec<Value> = st
+        .store
+        .records(data::Catalog::Zones)
+        .await?
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    let store = st.images.clone();
+    // Photos and the printed report: image and PDF work, off the async threads.
+    let made = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let mut marked_photos = Vec::new();
+        if let Some(store) = store {
             for (id, sha, note) in images {
                 let Ok(original) = store.get(&sha) else {
                     continue;
@@ -491,15 +501,20 @@ async fn package_files(
                     video::annotate::Size::Web,
                     video::font::label_font(),
                 ) {
-                    out.push((format!("snapshots/{id}-marked.jpg"), marked));
+                    out.push((format!("snapshots/{id}-marked.jpg"), marked.clone()));
+                    marked_photos.push((id, marked));
                 }
             }
-            out
-        })
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-        files.extend(made);
-    }
+        }
+        match crate::pdf::referral_report(&referral, &zones, &marked_photos) {
+            Ok(pdf) => out.push(("report.pdf".to_string(), pdf)),
+            Err(e) => tracing::error!("{e}; the package goes without report.pdf"),
+        }
+        out
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    files.extend(made);
     Ok(files)
 }
 

@@ -181,7 +181,7 @@ pub(crate) async fn monthly(
         )
             .into_response());
     }
-    Ok(Json(json!({
+    let report = json!({
         "month": month,
         "since": rfc3339(since),
         "until": rfc3339(until),
@@ -190,8 +190,40 @@ pub(crate) async fn monthly(
         "by_zone": pairs(&s.by_zone),
         "referrals_by_agency": pairs(&by_agency),
         "outcomes": outcomes,
-    }))
-    .into_response())
+    });
+    if q.format.as_deref() == Some("pdf") {
+        let pdf = tokio::task::spawn_blocking(move || crate::pdf::monthly_report(&report))
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    e.to_string(),
+                )
+            })?
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    e.to_string(),
+                )
+            })?;
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"riverwatch-{month}.pdf\""),
+                ),
+            ],
+            pdf,
+        )
+            .into_response());
+    }
+    Ok(Json(report).into_response())
 }
 
 #[cfg(test)]

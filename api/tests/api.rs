@@ -2159,6 +2159,22 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
         names.contains(&"referral.json") && names.contains(&"track.geojson"),
         "{names:?}"
     );
+    // report.pdf renders, and the Chinese text in it is text (pdftotext finds it).
+    let pdf = &v
+        .files
+        .iter()
+        .find(|(n, _)| n == "report.pdf")
+        .expect("report.pdf")
+        .1;
+    let text = pdf_text(pdf, "referral");
+    assert!(
+        text.contains("湖州市生态环境局") && text.contains("渣土船夜间偷排"),
+        "{text}"
+    );
+    assert!(
+        text.contains("执法移交报告") && text.contains("unlicensed dock activity"),
+        "{text}"
+    );
     let body: Value = serde_json::from_slice(
         &v.files
             .iter()
@@ -2341,6 +2357,17 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
         csv.starts_with("section,key,count\n") && csv.contains("total,referrals,1\n"),
         "{csv}"
     );
+    let pdf = report(format!("month={month}&format=pdf"), &supervisor)
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("bytes");
+    let text = pdf_text(&pdf, "monthly");
+    assert!(
+        text.contains("月度执法报告") && text.contains("湖环罚〔2026〕17号"),
+        "{text}"
+    );
     let r = report(format!("month={month}"), &officer)
         .await
         .expect("request");
@@ -2352,4 +2379,35 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
         code(r).await,
         (StatusCode::UNPROCESSABLE_ENTITY, "bad_filter".into())
     );
+}
+
+/// A PDF's text (pdftotext) after checking its first page renders (pdftoppm); both from
+/// poppler-utils, which scripts/test installs.
+fn pdf_text(pdf: &[u8], name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("riverwatch-pdf-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("report.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let png = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+        .arg(&path)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(png.success(), "pdftoppm renders {name}");
+    let rendered = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .any(|e| {
+            e.file_name().to_string_lossy().ends_with(".png")
+                && e.metadata().is_ok_and(|m| m.len() > 1000)
+        });
+    assert!(rendered, "a page image of {name}");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
