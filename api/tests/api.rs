@@ -2078,6 +2078,18 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
                 .expect("act");
         }
     }
+    // A Chinese vessel name, from the registry, for the printed report.
+    let r = app
+        .put("/api/v1/registry/413000000", &admin)
+        .json(&json!({"name": "浙湖州货1234", "ship_class": "muck_carrier", "owner": "湖州某航运公司"}))
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
     let refer = |token: &str, alerts: Vec<&String>| {
         app.post("/api/v1/referrals", token)
             .json(&json!({"agency": "env", "alerts": alerts, "note": "渣土船夜间偷排，请依法处理"}))
@@ -2174,6 +2186,10 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
     assert!(
         text.contains("执法移交报告") && text.contains("unlicensed dock activity"),
         "{text}"
+    );
+    assert!(
+        text.contains("浙湖州货1234"),
+        "the vessel's Chinese name: {text}"
     );
     let body: Value = serde_json::from_slice(
         &v.files

@@ -284,6 +284,7 @@ impl SqlStore {
             None => format!("package {package_sha256} ready for the agency to download"),
         };
         insert_event(&mut tx, id, at_ms, actor, "sent", &note).await?;
+        audit(&mut tx, at_ms, actor, "referral.sent", id, &note).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -578,6 +579,15 @@ impl SqlStore {
                     d.attempts + 1
                 );
                 insert_event(&mut tx, &d.referral_id, at_ms, "outbox", "delivered", &note).await?;
+                audit(
+                    &mut tx,
+                    at_ms,
+                    "outbox",
+                    "referral.delivered",
+                    &d.referral_id,
+                    &note,
+                )
+                .await?;
             }
         } else {
             let why = error.map(str::to_string).unwrap_or_else(|| {
