@@ -800,16 +800,8 @@ pub async fn pull_due(
 /// Runs the scheduled pulls until `stop` turns true: a round every second.
 pub async fn pull_on_schedule(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut last = std::collections::HashMap::new();
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+    let mut tick = crate::ticker(std::time::Duration::from_secs(1));
+    while crate::next_round(&mut tick, &mut stop).await {
         if let Err(e) = pull_due(&st, now_ms(), &mut last).await {
             tracing::warn!("scheduled snapshots: {}", e.message());
         }
@@ -899,15 +891,8 @@ pub async fn expire_on_schedule(
     if days == 0 {
         return;
     }
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+    let mut tick = crate::ticker(std::time::Duration::from_secs(3600));
+    while crate::next_round(&mut tick, &mut stop).await {
         if let Err(e) = expire_images(&st, now_ms(), days).await {
             tracing::warn!("retention: {}", e.message());
         }

@@ -267,6 +267,26 @@ pub(crate) fn json_body(
 }
 
 /// The wall clock, ms since the UNIX epoch (audit and token times; never event time).
+/// An interval for a background round (pulls, retention, the outbox): a late round is
+/// skipped, not bunched.
+pub(crate) fn ticker(period: std::time::Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tick
+}
+
+/// Waits for the next round, or for `stop` to turn true: whether to go on.
+pub(crate) async fn next_round(
+    tick: &mut tokio::time::Interval,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    tokio::select! {
+        _ = tick.tick() => {}
+        _ = stop.changed() => return false,
+    }
+    !*stop.borrow()
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -661,16 +661,8 @@ pub async fn deliver_due(st: &AppState, now_ms: i64) -> Result<usize, ApiError> 
 
 /// Runs the outbox until `stop` turns true: due deliveries every 200 ms.
 pub async fn deliver_on_schedule(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+    let mut tick = crate::ticker(std::time::Duration::from_millis(200));
+    while crate::next_round(&mut tick, &mut stop).await {
         if let Err(e) = deliver_due(&st, now_ms()).await {
             tracing::warn!("outbox: {}", e.message());
         }

@@ -52,6 +52,22 @@ pub(crate) async fn stats(
     })))
 }
 
+/// A download: `body` as `kind`, saved as `filename`.
+fn attachment(kind: &str, filename: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct MonthQuery {
     month: Option<String>,
@@ -166,20 +182,11 @@ pub(crate) async fn monthly(
                 e.to_string(),
             )
         })?;
-        return Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"riverwatch-{month}.csv\""),
-                ),
-            ],
+        return Ok(attachment(
+            "text/csv; charset=utf-8",
+            &format!("riverwatch-{month}.csv"),
             body,
-        )
-            .into_response());
+        ));
     }
     let report = json!({
         "month": month,
@@ -208,20 +215,11 @@ pub(crate) async fn monthly(
                     e.to_string(),
                 )
             })?;
-        return Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/pdf".to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"riverwatch-{month}.pdf\""),
-                ),
-            ],
+        return Ok(attachment(
+            "application/pdf",
+            &format!("riverwatch-{month}.pdf"),
             pdf,
-        )
-            .into_response());
+        ));
     }
     Ok(Json(report).into_response())
 }

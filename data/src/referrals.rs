@@ -690,17 +690,7 @@ async fn audit(
     target: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(at_ms)
-    .bind(actor)
-    .bind(action)
-    .bind(target)
-    .bind(detail)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    crate::sql::insert_audit(&mut **tx, at_ms, actor, action, target, detail).await
 }
 
 #[cfg(test)]

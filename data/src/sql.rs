@@ -207,6 +207,31 @@ impl SqlStore {
     }
 }
 
+/// One line of the append-only audit log, in a transaction or on the pool.
+pub(crate) async fn insert_audit<'e, E>(
+    executor: E,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(at_ms)
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 fn install_drivers() {
     static ONCE: Once = Once::new();
     ONCE.call_once(sqlx::any::install_default_drivers);
@@ -582,16 +607,8 @@ impl Store for SqlStore {
         .bind(note)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(at_ms)
-        .bind(actor)
-        .bind(format!("alert.{}", action.as_str()))
-        .bind(id)
-        .bind(note)
-        .execute(&mut *tx)
-        .await?;
+        let what = format!("alert.{}", action.as_str());
+        insert_audit(&mut *tx, at_ms, actor, &what, id, note).await?;
         let seq = self.record_change(&mut tx, id, to.as_str(), at_ms).await?;
         tx.commit().await?;
         let alert = self
@@ -672,17 +689,7 @@ impl Store for SqlStore {
         detail: &str,
         at_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(at_ms)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(detail)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert_audit(&self.pool, at_ms, actor, action, target, detail).await
     }
 }
 
