@@ -646,8 +646,8 @@ async fn attempt(st: &AppState, d: &Delivery, now: i64) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// Every delivery due at `now_ms`, attempted side by side (one slow or failing endpoint
-/// holds up none of the others). How many were attempted.
+/// Every delivery due at `now_ms`, attempted side by side, awaited together (what the
+/// schedule does, in one round: for tests and tools). How many were attempted.
 pub async fn deliver_due(st: &AppState, now_ms: i64) -> Result<usize, ApiError> {
     let due = st.store.due_deliveries(now_ms, 64).await?;
     let results = futures_util::future::join_all(due.iter().map(|d| attempt(st, d, now_ms))).await;
@@ -659,12 +659,37 @@ pub async fn deliver_due(st: &AppState, now_ms: i64) -> Result<usize, ApiError> 
     Ok(due.len())
 }
 
-/// Runs the outbox until `stop` turns true: due deliveries every 200 ms.
+/// Runs the outbox until `stop` turns true: every 200 ms the due deliveries are each
+/// attempted in a task of their own, so an endpoint that hangs until the 30 s timeout holds
+/// up only its own delivery; one not yet finished is not started again.
 pub async fn deliver_on_schedule(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let in_flight: Arc<std::sync::Mutex<std::collections::HashSet<i64>>> = Arc::default();
     let mut tick = crate::ticker(std::time::Duration::from_millis(200));
     while crate::next_round(&mut tick, &mut stop).await {
-        if let Err(e) = deliver_due(&st, now_ms()).await {
-            tracing::warn!("outbox: {}", e.message());
+        let due = match st.store.due_deliveries(now_ms(), 64).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("outbox: {e}");
+                continue;
+            }
+        };
+        for d in due {
+            let fresh = in_flight
+                .lock()
+                .map(|mut f| f.insert(d.seq))
+                .unwrap_or(false);
+            if !fresh {
+                continue;
+            }
+            let (st, in_flight) = (st.clone(), in_flight.clone());
+            tokio::spawn(async move {
+                if let Err(e) = attempt(&st, &d, now_ms()).await {
+                    tracing::warn!("delivering {}: {}", d.idempotency_key, e.message());
+                }
+                if let Ok(mut f) = in_flight.lock() {
+                    f.remove(&d.seq);
+                }
+            });
         }
     }
 }

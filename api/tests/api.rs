@@ -203,6 +203,7 @@ on_both!(
     cameras_in_view_are_asked_for_a_snapshot_when_an_alert_opens,
     images_linked_to_no_alert_expire_and_the_chain_still_verifies,
     referrals_are_delivered_once_signed_and_seen_only_by_their_agency,
+    an_endpoint_that_hangs_holds_up_no_other_delivery,
 );
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {
@@ -2426,4 +2427,93 @@ fn pdf_text(pdf: &[u8], name: &str) -> String {
         .expect("pdftotext (poppler-utils) runs");
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn an_endpoint_that_hangs_holds_up_no_other_delivery(app: App) {
+    let admin = app.token("admin.zhao").await;
+    let supervisor = app.token("supervisor.wang").await;
+    // One endpoint takes the connection and never answers; the other answers at once.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hang_addr = hanging.local_addr().expect("addr");
+    let taken = Arc::new(tokio::sync::Notify::new());
+    {
+        let taken = taken.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = hanging.accept().await {
+                held.push(conn);
+                taken.notify_one();
+            }
+        });
+    }
+    let (hook, up, got) = stand_in_receiver(Arc::new(std::sync::Mutex::new(String::new()))).await;
+    up.store(true, std::sync::atomic::Ordering::SeqCst);
+    for (id, endpoint) in [("slow", format!("http://{hang_addr}/hook")), ("env", hook)] {
+        let r = app
+            .put(&format!("/api/v1/agencies/{id}"), &admin)
+            .json(&json!({"name": id, "endpoint": endpoint}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let refer = |agency: &'static str, alert: String| {
+        let (app, supervisor) = (&app, supervisor.clone());
+        async move {
+            for action in [data::Action::Acknowledge, data::Action::Confirm] {
+                app.store
+                    .act(&alert, action, "supervisor.wang", "", 1)
+                    .await
+                    .expect("act");
+            }
+            let r: Value = app
+                .post("/api/v1/referrals", &supervisor)
+                .json(&json!({"agency": agency, "alerts": [alert], "note": ""}))
+                .send()
+                .await
+                .expect("request")
+                .json()
+                .await
+                .expect("json");
+            r["id"].as_str().expect("id").to_string()
+        }
+    };
+    // The schedule runs and the hanging endpoint has the first delivery's connection...
+    let slow = refer("slow", app.ids[6].clone()).await;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(api::referrals::deliver_on_schedule(app.state.clone(), stop));
+    tokio::time::timeout(std::time::Duration::from_secs(10), taken.notified())
+        .await
+        .expect("the hanging endpoint is asked");
+    // ...when another agency's referral is made: it is delivered all the same, at once.
+    let fast = refer("env", app.ids[8].clone()).await;
+    let mut delivered = false;
+    for _ in 0..50 {
+        let r = app
+            .store
+            .referral(&fast)
+            .await
+            .expect("read")
+            .expect("referral");
+        if r.status == "delivered" {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = stop_tx.send(true);
+    assert!(
+        delivered,
+        "delivered within 5 s while the other endpoint hangs (30 s timeout)"
+    );
+    assert_eq!(got.lock().map(|g| g.len()).unwrap_or_default(), 1);
+    let slow = app
+        .store
+        .referral(&slow)
+        .await
+        .expect("read")
+        .expect("referral");
+    assert_eq!(slow.status, "sent", "the hanging one is still waiting");
 }
