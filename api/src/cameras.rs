@@ -53,8 +53,7 @@ pub(crate) async fn put(
     let cam: Camera = serde_json::from_value(v)
         .map_err(|e| ApiError::invalid("bad_camera", format!("camera {id:?}: {e}")))?;
     check(&cam).map_err(|e| ApiError::invalid("bad_camera", format!("camera {id:?}: {e}")))?;
-    let body = serde_json::to_value(&cam)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let body = serde_json::to_value(&cam).map_err(ApiError::internal)?;
     let created = st
         .store
         .put_record(Catalog::Cameras, &id, &body, &who.0.name, now_ms())
@@ -147,7 +146,7 @@ async fn take_image(
         Ok::<_, ApiError>((info, sha, video::snapshot::exif_time(&bytes, offset_min)))
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    .map_err(ApiError::internal)?;
     let (info, sha, exif) = taken?;
     let captured = stated.or(exif).unwrap_or(received);
     let item = st
@@ -243,7 +242,7 @@ pub(crate) async fn image(
     let sha = item.sha256.clone();
     let bytes = tokio::task::spawn_blocking(move || images.get(&sha))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(|_| {
             ApiError::new(
                 StatusCode::GONE,
@@ -284,7 +283,7 @@ pub(crate) async fn verify_chain(
     };
     let result = tokio::task::spawn_blocking(move || verify(&items, &images))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        .map_err(ApiError::internal)?;
     st.store
         .audit(
             &who.0.name,
@@ -365,9 +364,7 @@ async fn camera_index(st: &AppState) -> Result<Arc<CameraIndex>, ApiError> {
     let ix = Arc::new(
         tokio::task::spawn_blocking(move || CameraIndex::new(cameras))
             .await
-            .map_err(|e| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?,
+            .map_err(ApiError::internal)?,
     );
     if let Ok(mut guard) = st.camera_index.lock() {
         *guard = Some(ix.clone());
@@ -528,7 +525,7 @@ pub(crate) async fn marked(
         marked_copy(&images, &sha, &note, size, video::font::label_font())
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    .map_err(ApiError::internal)?;
     let (_, bytes) = made.map_err(|e| match e {
         AnnotateError::Missing(_) => ApiError::new(
             StatusCode::GONE,
@@ -537,11 +534,7 @@ pub(crate) async fn marked(
         ),
         other => {
             tracing::error!("marking snapshot {snapshot}: {other}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                other.to_string(),
-            )
+            ApiError::internal(other)
         }
     })?;
     Ok((
@@ -866,9 +859,7 @@ pub async fn expire_images(st: &AppState, now_ms: i64, days: u32) -> Result<usiz
                 }
             })
             .await
-            .map_err(|e| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?;
+            .map_err(ApiError::internal)?;
         }
         if (batch.len() as i64) < BATCH {
             break;

@@ -30,8 +30,7 @@ fn columns(c: Catalog) -> &'static [&'static str] {
 /// Records as CSV with the catalog's header.
 fn to_csv(c: Catalog, records: &[Record]) -> Result<String, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let fail =
-        |e: csv::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
+    let fail = |e: csv::Error| ApiError::internal(e);
     w.write_record(columns(c)).map_err(fail)?;
     for r in records {
         w.write_record(
@@ -41,9 +40,7 @@ fn to_csv(c: Catalog, records: &[Record]) -> Result<String, ApiError> {
         )
         .map_err(fail)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let bytes = w.into_inner().map_err(ApiError::internal)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -546,8 +546,9 @@ pub fn referral_report(
                 w.room(70.0);
             }
             let x = LEFT + (k % 2) as f32 * 92.0;
-            let h = w.jpeg(jpeg, x, w.y - 50.0, 88.0).unwrap_or(0.0);
-            let _ = h;
+            if let Err(e) = w.jpeg(jpeg, x, w.y - 50.0, 88.0) {
+                tracing::warn!("a photo left out of the report: {e}");
+            }
             if k % 2 == 1 || k + 1 == snaps.len() {
                 w.gap(56.0);
             }

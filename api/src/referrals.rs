@@ -229,7 +229,7 @@ pub(crate) async fn package(
     let images = st.images.clone().ok_or_else(|| no_referral(&id))?;
     let bytes = tokio::task::spawn_blocking(move || images.get(&sha))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(|_| {
             ApiError::new(
                 StatusCode::GONE,
@@ -374,7 +374,7 @@ pub(crate) async fn create(
         Ok::<_, String>(sha)
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+    .map_err(ApiError::internal)?
     .map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -513,7 +513,7 @@ async fn package_files(
         out
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    .map_err(ApiError::internal)?;
     files.extend(made);
     Ok(files)
 }

@@ -164,24 +164,12 @@ pub(crate) async fn monthly(
                 .iter()
                 .map(|(k, n)| ["agency".into(), k.clone(), n.to_string()]),
         );
-        let io = |e: csv::Error| {
-            ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.to_string(),
-            )
-        };
+        let io = |e: csv::Error| ApiError::internal(e);
         w.write_record(["section", "key", "count"]).map_err(io)?;
         for r in rows {
             w.write_record(&r).map_err(io)?;
         }
-        let body = w.into_inner().map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.to_string(),
-            )
-        })?;
+        let body = w.into_inner().map_err(ApiError::internal)?;
         return Ok(attachment(
             "text/csv; charset=utf-8",
             &format!("riverwatch-{month}.csv"),
@@ -201,20 +189,8 @@ pub(crate) async fn monthly(
     if q.format.as_deref() == Some("pdf") {
         let pdf = tokio::task::spawn_blocking(move || crate::pdf::monthly_report(&report))
             .await
-            .map_err(|e| {
-                ApiError::new(
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    e.to_string(),
-                )
-            })?
-            .map_err(|e| {
-                ApiError::new(
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    e.to_string(),
-                )
-            })?;
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
         return Ok(attachment(
             "application/pdf",
             &format!("riverwatch-{month}.pdf"),
