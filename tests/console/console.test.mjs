@@ -140,6 +140,11 @@ test("the agency sees its referral, downloads the signed package and reports bac
   await p.fill("#fb-note", "vessel owner summoned");
   await p.click("form button[type=submit]");
   await p.waitForSelector("#referral-status:has-text('in progress')");
+  // The alert referred to it opens (its map without the zones, which are not the agency's).
+  await p.locator("ul a[href^='#/alert/']").first().click();
+  await p.waitForSelector("h1:has-text('Illegal berthing')");
+  assert.equal(await p.locator("[data-action]").count(), 0, "no life-cycle actions for an agency");
+  await p.goBack();
   // The officers' views are not the agency's: the alert list shows its referrals instead.
   await p.goto(origin + "/#/alerts");
   await p.waitForSelector("table tbody tr");
