@@ -55,7 +55,8 @@ CREATE TABLE outbox (
     gave_up_at       INTEGER,
     last_error       TEXT
 );
-CREATE INDEX outbox_due ON outbox (next_at);
+-- Only what is still to be delivered: delivered and given-up rows never slow the scan.
+CREATE INDEX outbox_due ON outbox (next_at) WHERE delivered_at IS NULL AND gave_up_at IS NULL;
 CREATE TABLE outbox_attempts (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     outbox_seq  INTEGER NOT NULL REFERENCES outbox (seq),
