@@ -1045,11 +1045,6 @@ fn a_referral_reaches_an_agency_that_was_down_across_a_restart_exactly_once() {
         text.contains(vessel) && text.contains("湖州市生态环境局") && text.contains("违规停泊"),
         "{text}"
     );
-    std::fs::copy(
-        &pdf,
-        std::env::temp_dir().join("riverwatch-last-referral-report.pdf"),
-    )
-    .ok();
     let mut bad = body.clone();
     let k = bad.len() / 2;
     bad[k] ^= 0x20;

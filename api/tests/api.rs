@@ -2401,7 +2401,11 @@ async fn referrals_are_delivered_once_signed_and_seen_only_by_their_agency(app: 
 /// A PDF's text (pdftotext) after checking its first page renders (pdftoppm); both from
 /// poppler-utils, which scripts/test installs.
 fn pdf_text(pdf: &[u8], name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("riverwatch-pdf-{}-{name}", std::process::id()));
+    // One directory per call: the SQLite and PostgreSQL runs read their PDFs side by side.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir =
+        std::env::temp_dir().join(format!("riverwatch-pdf-{}-{name}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("report.pdf");
     std::fs::write(&path, pdf).expect("write");
@@ -2426,6 +2430,7 @@ fn pdf_text(pdf: &[u8], name: &str) -> String {
         .output()
         .expect("pdftotext (poppler-utils) runs");
     assert!(out.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
