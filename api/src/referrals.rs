@@ -57,6 +57,24 @@ pub fn next_attempt(created_ms: i64, now_ms: i64, attempts: i64, base_ms: i64) -
     (at <= created_ms + RETRY_FOR_MS).then_some(at)
 }
 
+/// A body's optional text field `k`: absent or null is `None`; anything but text of at
+/// most `max` bytes without NUL is a 422 with `code`.
+fn optional_text(
+    v: &Value,
+    k: &str,
+    max: usize,
+    code: &'static str,
+) -> Result<Option<String>, ApiError> {
+    match &v[k] {
+        Value::Null => Ok(None),
+        Value::String(s) if s.len() <= max && !s.contains('\0') => Ok(Some(s.clone())),
+        _ => Err(ApiError::invalid(
+            code,
+            format!("{k}: text of at most {max} bytes"),
+        )),
+    }
+}
+
 fn agency_json(a: &Agency) -> Value {
     json!({"id": a.id, "name": a.name, "contact": a.contact, "endpoint": a.endpoint})
 }
@@ -138,16 +156,7 @@ pub(crate) async fn put_agency(
     who.require(&ADMINS)?;
     crate::records::check_id("agency", &id)?;
     let v = json_body(body)?;
-    let text = |k: &str, max: usize| -> Result<Option<String>, ApiError> {
-        match &v[k] {
-            Value::Null => Ok(None),
-            Value::String(s) if s.len() <= max && !s.contains('\0') => Ok(Some(s.clone())),
-            _ => Err(ApiError::invalid(
-                "bad_agency",
-                format!("{k}: text of at most {max} bytes"),
-            )),
-        }
-    };
+    let text = |k: &str, max: usize| optional_text(&v, k, max, "bad_agency");
     let name = text("name", 200)?
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::invalid("bad_agency", "name: required"))?;
@@ -529,16 +538,7 @@ pub(crate) async fn feedback(
     who.require(&["agency"])?;
     let r = visible(&st, &who, &id).await?;
     let v = json_body(body)?;
-    let text = |k: &str| -> Result<Option<String>, ApiError> {
-        match &v[k] {
-            Value::Null => Ok(None),
-            Value::String(s) if s.len() <= 2000 && !s.contains('\0') => Ok(Some(s.clone())),
-            _ => Err(ApiError::invalid(
-                "bad_feedback",
-                format!("{k}: text of at most 2000 bytes"),
-            )),
-        }
-    };
+    let text = |k: &str| optional_text(&v, k, 2000, "bad_feedback");
     let status = text("status")?.unwrap_or_default();
     if !["acknowledged", "in_progress", "closed", "declined"].contains(&status.as_str()) {
         return Err(ApiError::invalid(

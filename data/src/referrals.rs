@@ -269,15 +269,7 @@ impl SqlStore {
             )));
         }
         if let Some(key) = idempotency_key {
-            sqlx::query(
-                "INSERT INTO outbox (idempotency_key, referral_id, created_at, next_at, attempts) \
-                 VALUES ($1, $2, $3, $3, 0)",
-            )
-            .bind(key)
-            .bind(id)
-            .bind(at_ms)
-            .execute(&mut *tx)
-            .await?;
+            enqueue(&mut tx, key, id, at_ms).await?;
         }
         let note = match idempotency_key {
             Some(_) => format!("package {package_sha256} queued for delivery"),
@@ -300,12 +292,7 @@ impl SqlStore {
             return Ok(None);
         };
         let mut r = row_to_referral(&row)?;
-        r.alert_ids = sqlx::query_scalar(
-            "SELECT alert_id FROM referral_alerts WHERE referral_id = $1 ORDER BY alert_id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
+        r.alert_ids = alert_ids_of(self.pool(), id).await?;
         Ok(Some(r))
     }
 
@@ -330,13 +317,32 @@ impl SqlStore {
             }
         };
         let mut out: Vec<Referral> = rows.iter().map(row_to_referral).collect::<Result<_, _>>()?;
-        for r in &mut out {
-            r.alert_ids = sqlx::query_scalar(
-                "SELECT alert_id FROM referral_alerts WHERE referral_id = $1 ORDER BY alert_id",
+        // Every listed referral's alerts in one query.
+        let pairs_sql = |filter: &str| {
+            format!(
+                "SELECT ra.referral_id, ra.alert_id FROM referral_alerts ra \
+                 JOIN referrals r ON r.id = ra.referral_id {filter} ORDER BY ra.alert_id"
             )
-            .bind(&r.id)
-            .fetch_all(self.pool())
-            .await?;
+        };
+        let pairs = match agency {
+            Some(a) => {
+                sqlx::query(&pairs_sql("WHERE r.agency_id = $1"))
+                    .bind(a)
+                    .fetch_all(self.pool())
+                    .await?
+            }
+            None => sqlx::query(&pairs_sql("")).fetch_all(self.pool()).await?,
+        };
+        let mut by_referral: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for p in &pairs {
+            by_referral
+                .entry(p.try_get("referral_id")?)
+                .or_default()
+                .push(p.try_get("alert_id")?);
+        }
+        for r in &mut out {
+            r.alert_ids = by_referral.remove(&r.id).unwrap_or_default();
         }
         Ok(out)
     }
@@ -431,11 +437,7 @@ impl SqlStore {
         let summary = words.join("; ");
         insert_event(&mut tx, id, at_ms, actor, &f.status, &summary).await?;
         audit(&mut tx, at_ms, actor, "referral.feedback", id, &summary).await?;
-        let alerts: Vec<String> =
-            sqlx::query_scalar("SELECT alert_id FROM referral_alerts WHERE referral_id = $1")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
+        let alerts = alert_ids_of(&mut *tx, id).await?;
         let mut changes = Vec::new();
         for a in &alerts {
             let current: String = sqlx::query_scalar("SELECT status FROM alerts WHERE id = $1")
@@ -612,11 +614,7 @@ impl SqlStore {
             .await?;
             if retry_at_ms.is_none() {
                 let note = format!("delivery given up after {} attempts: {why}", d.attempts + 1);
-                let status: String =
-                    sqlx::query_scalar("SELECT status FROM referrals WHERE id = $1")
-                        .bind(&d.referral_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let status = status_of(&mut tx, &d.referral_id).await?;
                 insert_event(&mut tx, &d.referral_id, at_ms, "outbox", &status, &note).await?;
             }
         }
@@ -633,19 +631,8 @@ impl SqlStore {
         at_ms: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO outbox (idempotency_key, referral_id, created_at, next_at, attempts) \
-             VALUES ($1, $2, $3, $3, 0)",
-        )
-        .bind(idempotency_key)
-        .bind(referral_id)
-        .bind(at_ms)
-        .execute(&mut *tx)
-        .await?;
-        let status: String = sqlx::query_scalar("SELECT status FROM referrals WHERE id = $1")
-            .bind(referral_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        enqueue(&mut tx, idempotency_key, referral_id, at_ms).await?;
+        let status = status_of(&mut tx, referral_id).await?;
         insert_event(
             &mut tx,
             referral_id,
@@ -659,6 +646,50 @@ impl SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Queues a delivery of a referral's package under `key`, due now.
+async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    key: &str,
+    referral_id: &str,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO outbox (idempotency_key, referral_id, created_at, next_at, attempts) \
+         VALUES ($1, $2, $3, $3, 0)",
+    )
+    .bind(key)
+    .bind(referral_id)
+    .bind(at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn status_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    referral_id: &str,
+) -> Result<String, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM referrals WHERE id = $1")
+            .bind(referral_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// A referral's alerts, by id.
+async fn alert_ids_of<'e, E>(executor: E, referral_id: &str) -> Result<Vec<String>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT alert_id FROM referral_alerts WHERE referral_id = $1 ORDER BY alert_id",
+    )
+    .bind(referral_id)
+    .fetch_all(executor)
+    .await?)
 }
 
 async fn insert_event(
