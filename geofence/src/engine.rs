@@ -271,73 +271,80 @@ impl Engine {
         if self.watermark.is_some_and(|w| t_ms <= w) {
             return;
         }
+        while self.fire_next_deadline(t_ms, out) {}
         self.watermark = Some(t_ms);
-        while let Some(&Reverse((due, mmsi))) = self.deadlines.peek() {
-            if due > t_ms {
-                break;
-            }
-            self.deadlines.pop();
-            let Some(v) = self.vessels.get_mut(&mmsi) else {
-                continue;
-            };
-            let next = if v.in_gap {
-                v.last_heard_ms + self.config.evict_ms
-            } else {
-                v.last_heard_ms + self.config.gap_ms
-            };
-            if next > due {
-                // Heard since this deadline was filed.
-                self.deadlines.push(Reverse((next, mmsi)));
-                continue;
-            }
-            let position = v.last_fix.map(|f| f.position());
-            let event = |kind| Event {
-                mmsi,
-                kind,
-                zone: None,
-                time_ms: v.last_heard_ms,
-                at_ms: due,
-                position,
-            };
-            if v.in_gap {
-                out.push(event(EventKind::Evicted));
-                self.vessels.remove(&mmsi);
-                self.stats.evicted += 1;
-            } else {
-                out.push(event(EventKind::GapStart));
-                v.in_gap = true;
-                // Nothing is confirmed across silence: pending zone changes and a run
-                // that might have become a stop start again after the gap.
-                v.pending.clear();
-                if let StopState::Moving { run } = &mut v.stop {
-                    *run = None;
-                }
-                self.deadlines
-                    .push(Reverse((v.last_heard_ms + self.config.evict_ms, mmsi)));
-            }
+    }
+
+    /// When the earliest gap or eviction deadline falls (it may turn out stale).
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.deadlines.peek().map(|Reverse((due, _))| *due)
+    }
+
+    /// Handles the earliest deadline if it falls at or before `t_ms`: a gap starts, a
+    /// silent vessel is evicted, or a stale deadline is filed again. False when none is
+    /// due. Handling deadlines one at a time lets [`crate::rules::Detector`] interleave
+    /// them with its own timers in time order.
+    pub fn fire_next_deadline(&mut self, t_ms: i64, out: &mut Vec<Event>) -> bool {
+        let Some(&Reverse((due, mmsi))) = self.deadlines.peek() else {
+            return false;
+        };
+        if due > t_ms {
+            return false;
         }
+        self.deadlines.pop();
+        let Some(v) = self.vessels.get_mut(&mmsi) else {
+            return true;
+        };
+        let next = if v.in_gap {
+            v.last_heard_ms + self.config.evict_ms
+        } else {
+            v.last_heard_ms + self.config.gap_ms
+        };
+        if next > due {
+            // Heard since this deadline was filed.
+            self.deadlines.push(Reverse((next, mmsi)));
+            return true;
+        }
+        let position = v.last_fix.map(|f| f.position());
+        let event = |kind| Event {
+            mmsi,
+            kind,
+            zone: None,
+            time_ms: v.last_heard_ms,
+            at_ms: due,
+            position,
+        };
+        if v.in_gap {
+            out.push(event(EventKind::Evicted));
+            self.vessels.remove(&mmsi);
+            self.stats.evicted += 1;
+        } else {
+            out.push(event(EventKind::GapStart));
+            v.in_gap = true;
+            // Nothing is confirmed across silence: pending zone changes and a run
+            // that might have become a stop start again after the gap.
+            v.pending.clear();
+            if let StopState::Moving { run } = &mut v.stop {
+                *run = None;
+            }
+            self.deadlines
+                .push(Reverse((v.last_heard_ms + self.config.evict_ms, mmsi)));
+        }
+        true
     }
 
     /// Judges an observation's time against the newest seen (the module's late and
     /// future policy); the caller then passes what is to be taken to
     /// [`Engine::observe_admitted`]. [`Engine::observe`] does both.
     pub fn admit(&mut self, o: &Observation) -> Admit {
-        let t = o.event_time_ms;
-        let max = self.config.max_future_ms;
-        if self.watermark.is_none_or(|w| t <= w.saturating_add(max)) {
-            return Admit::Now;
-        }
-        match self.held.take() {
-            Some(h) if (t - h.event_time_ms).abs() <= max => {
-                self.stats.future -= 1;
-                Admit::WithHeld(h)
-            }
-            _ => {
-                self.stats.future += 1;
-                self.held = Some(Box::new(o.clone()));
-                Admit::Held
-            }
-        }
+        let (admit, future) = judge(
+            &mut self.held,
+            self.watermark,
+            self.config.max_future_ms,
+            o,
+        );
+        self.stats.future = self.stats.future.saturating_add_signed(future);
+        admit
     }
 
     /// Takes one observation; appends the events it causes, in order.
@@ -659,6 +666,68 @@ fn update_zones(cfg: &Config, v: &mut Vessel, raw: &[ZoneIdx], f: &Fix, out: &mu
                     position: Some(f.position()),
                 });
             }
+        }
+    }
+}
+
+/// The late and future policy alone, for a process that passes observations on to engines
+/// elsewhere (`riverwatch ingest`): it judges every observation exactly as one
+/// [`Engine`] fed the whole stream would, so engines that each take a part of the stream
+/// (and skip their own judging) see what a single engine would have taken.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Gate {
+    watermark: Option<i64>,
+    held: Option<Box<Observation>>,
+    max_future_ms: i64,
+}
+
+impl Gate {
+    pub fn new(config: &Config) -> Gate {
+        Gate {
+            watermark: None,
+            held: None,
+            max_future_ms: config.max_future_ms,
+        }
+    }
+
+    /// The newest event time taken so far: what an engine's watermark would be.
+    pub fn watermark(&self) -> Option<i64> {
+        self.watermark
+    }
+
+    /// Judges `o` as [`Engine::admit`] does; whatever it lets through counts as taken.
+    pub fn admit(&mut self, o: &Observation) -> Admit {
+        let (admit, _) = judge(&mut self.held, self.watermark, self.max_future_ms, o);
+        let mut take = |t: i64| self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+        match &admit {
+            Admit::Now => take(o.event_time_ms),
+            Admit::Held => {}
+            Admit::WithHeld(h) => {
+                take(h.event_time_ms);
+                take(o.event_time_ms);
+            }
+        }
+        admit
+    }
+}
+
+/// The late and future policy: a report too far ahead of the newest seen is held until
+/// another agrees with it. Returns the verdict and the change in held reports.
+fn judge(
+    held: &mut Option<Box<Observation>>,
+    watermark: Option<i64>,
+    max: i64,
+    o: &Observation,
+) -> (Admit, i64) {
+    let t = o.event_time_ms;
+    if watermark.is_none_or(|w| t <= w.saturating_add(max)) {
+        return (Admit::Now, 0);
+    }
+    match held.take() {
+        Some(h) if (t - h.event_time_ms).abs() <= max => (Admit::WithHeld(h), -1),
+        _ => {
+            *held = Some(Box::new(o.clone()));
+            (Admit::Held, 1)
         }
     }
 }

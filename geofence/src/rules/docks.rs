@@ -6,8 +6,8 @@ use std::collections::VecDeque;
 
 use serde_json::json;
 
-use super::{Ctx, NewAlert, RuleVessel, minutes_ms, stopped_inside_ms};
-use crate::alert::{AlertKind, AlertUpdate, rfc3339, round7};
+use super::{Ctx, NewAlert, RuleVessel, RulesConfig, minutes_ms, stopped_inside_ms};
+use crate::alert::{Alert, AlertKind, AlertUpdate, rfc3339, round7};
 use crate::track::metres;
 use crate::zone::ZoneKind;
 
@@ -16,6 +16,7 @@ pub(super) fn on_stopped(
     rv: &mut RuleVessel,
     since_ms: i64,
     candidates: &mut Candidates,
+    export: Option<&mut Vec<SpotStop>>,
     out: &mut Vec<AlertUpdate>,
 ) {
     let rule = &ctx.cfg.unlicensed_dock_activity;
@@ -78,12 +79,38 @@ pub(super) fn on_stopped(
         return;
     }
     mark.dock_candidate = true;
-    if let Some(a) = candidates.add(ctx, since_ms) {
-        ctx.open(rv, a, out);
+    let stop = SpotStop {
+        t_ms: ctx.t,
+        since_ms,
+        mmsi: ctx.v.mmsi,
+        at: ctx.position(),
+        vessel_name: ctx.vessel_name(),
+        track: super::track(ctx.v, since_ms),
+    };
+    match export {
+        Some(list) => list.push(stop),
         // A spot, not an episode of this vessel's: nothing of it stays open to end.
-        rv.open
-            .retain(|o| o.kind != AlertKind::SuspectedUnlicensedDock);
+        None => {
+            if let Some(a) = candidates.add(ctx.cfg, stop) {
+                out.push(AlertUpdate::Opened(a));
+            }
+        }
     }
+}
+
+/// A qualifying stop as the spot rule takes it: everything its alert needs, so that the
+/// rule can run apart from the vessel's engine (in a cluster, one place sees the stops of
+/// every partition).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SpotStop {
+    /// Event time of the report that made the stop qualify.
+    pub t_ms: i64,
+    pub since_ms: i64,
+    pub mmsi: u32,
+    pub at: (f64, f64),
+    pub vessel_name: Option<String>,
+    /// The vessel's track up to the report, as alerts carry it.
+    pub track: serde_json::Value,
 }
 
 /// A qualifying stop: a long stop outside every lawful mooring place.
@@ -103,9 +130,11 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    fn add(&mut self, ctx: &Ctx<'_>, since_ms: i64) -> Option<NewAlert> {
-        let rule = &ctx.cfg.suspected_unlicensed_dock;
-        let t = ctx.t;
+    /// Takes a qualifying stop (in the order of the reports that made them qualify); the
+    /// alert when it completes a cluster at a spot not flagged yet.
+    pub fn add(&mut self, cfg: &RulesConfig, stop: SpotStop) -> Option<Alert> {
+        let rule = &cfg.suspected_unlicensed_dock;
+        let t = stop.t_ms;
         let window = i64::from(rule.window_days) * 86_400_000;
         let quiet = i64::from(rule.quiet_days) * 86_400_000;
         while self.stops.front().is_some_and(|s| s.since_ms < t - window) {
@@ -114,10 +143,10 @@ impl Candidates {
         while self.flagged.front().is_some_and(|f| f.0 < t - quiet) {
             self.flagged.pop_front();
         }
-        let at = ctx.position();
+        let at = stop.at;
         self.stops.push_back(Stop {
-            since_ms,
-            mmsi: ctx.v.mmsi,
+            since_ms: stop.since_ms,
+            mmsi: stop.mmsi,
             at,
         });
         if self
@@ -145,11 +174,17 @@ impl Candidates {
             near.iter().map(|s| s.at.0).sum::<f64>() / n,
             near.iter().map(|s| s.at.1).sum::<f64>() / n,
         );
-        Some(NewAlert {
-            kind: AlertKind::SuspectedUnlicensedDock,
+        let kind = AlertKind::SuspectedUnlicensedDock;
+        Some(Alert {
+            id: Alert::new_id(kind, stop.mmsi, None, stop.since_ms),
+            kind,
             severity: rule.severity,
-            zone: None,
-            started_ms: since_ms,
+            mmsi: stop.mmsi,
+            vessel_name: stop.vessel_name,
+            zone_id: None,
+            started_at_ms: stop.since_ms,
+            ended_at_ms: None,
+            detected_at_ms: t,
             position: centre,
             evidence: json!({
                 "distinct_vessels": vessels.len(),
@@ -163,6 +198,7 @@ impl Candidates {
                     "lon": round7(s.at.0),
                     "lat": round7(s.at.1),
                 })).collect::<Vec<_>>(),
+                "track": stop.track,
             }),
         })
     }

@@ -365,6 +365,9 @@ pub struct Detector {
     vessels: crate::MmsiMap<RuleVessel>,
     timers: Timers,
     candidates: docks::Candidates,
+    /// Where qualifying stops go when the spot rule runs elsewhere (see
+    /// [`Detector::export_spot_stops`]); `None`: it runs here.
+    spot_stops: Option<Vec<docks::SpotStop>>,
     events: Vec<Event>,
     stats: DetectorStats,
 }
@@ -389,6 +392,7 @@ impl Detector {
             vessels: crate::MmsiMap::default(),
             timers: BinaryHeap::new(),
             candidates: docks::Candidates::default(),
+            spot_stops: None,
             events: Vec::new(),
             stats: DetectorStats::default(),
         }
@@ -499,10 +503,55 @@ impl Detector {
         }
     }
 
+    /// Takes an observation that an [`crate::engine::Gate`] fed the whole stream has
+    /// already let through: a partition of the stream, judged as one engine would have.
+    pub fn observe_admitted(&mut self, o: &Observation, out: &mut Vec<AlertUpdate>) {
+        self.take(o, out);
+    }
+
+    /// Moves event time on to `t` with no report: the timers and the engine's gap and
+    /// eviction deadlines due by then fire. Where event time comes from elsewhere (the
+    /// newest time of the whole stream, when this detector sees a part of it), this keeps
+    /// it where a detector fed everything would be.
+    pub fn advance(&mut self, t: i64, out: &mut Vec<AlertUpdate>) {
+        let from = out.len();
+        self.fire_due(t, out);
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        // Sets the watermark; every deadline due by `t` has fired above.
+        self.engine.advance_to(t, &mut events);
+        for e in &events {
+            self.on_event(e, out);
+        }
+        self.events = events;
+        self.count_opened(&out[from..]);
+    }
+
+    /// From now on the qualifying stops of `suspected_unlicensed_dock` are collected for
+    /// [`Detector::take_spot_stops`] instead of judged here: the rule spans vessels, and
+    /// when the vessels are split between engines one place must judge every stop, in
+    /// the stream's order ([`docks::Candidates::add`]).
+    pub fn export_spot_stops(&mut self) {
+        self.spot_stops.get_or_insert_with(Vec::new);
+    }
+
+    /// The qualifying stops collected since the last call.
+    pub fn take_spot_stops(&mut self) -> Vec<docks::SpotStop> {
+        self.spot_stops.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn count_opened(&mut self, updates: &[AlertUpdate]) {
+        for u in updates {
+            if let AlertUpdate::Opened(a) = u {
+                *self.stats.opened.entry(a.kind).or_default() += 1;
+            }
+        }
+    }
+
     fn take(&mut self, o: &Observation, out: &mut Vec<AlertUpdate>) {
         let t = o.event_time_ms;
         let from = out.len();
-        self.fire_timers(t, out);
+        self.fire_due(t, out);
         let prev = self
             .engine
             .vessel(o.mmsi)
@@ -535,39 +584,66 @@ impl Detector {
             if let Some(fix) = new_fix {
                 identity::on_fix(&ctx, rv, prev_fix, &fix, out);
                 speed::on_fix(&ctx, rv, &fix, out);
-                on_stopped(&ctx, rv, &mut self.candidates, &mut self.timers, out);
+                on_stopped(
+                    &ctx,
+                    rv,
+                    &mut self.candidates,
+                    self.spot_stops.as_mut(),
+                    &mut self.timers,
+                    out,
+                );
             }
         }
-        for u in &out[from..] {
-            if let AlertUpdate::Opened(a) = u {
-                *self.stats.opened.entry(a.kind).or_default() += 1;
+        self.count_opened(&out[from..]);
+    }
+
+    /// Fires the rules' timers and the engine's deadlines due at or before `t`, earliest
+    /// first (a timer before a deadline due at the same time). Firing in time order makes
+    /// the outcome independent of how event time got to `t`: in one step, or report by
+    /// report, or (in a cluster) in the steps of a partition of the stream.
+    fn fire_due(&mut self, t: i64, out: &mut Vec<AlertUpdate>) {
+        loop {
+            let timer = self.timers.peek().map(|Reverse((due, _, _))| *due);
+            let deadline = self.engine.next_deadline();
+            match (timer.filter(|&d| d <= t), deadline.filter(|&d| d <= t)) {
+                (Some(a), Some(b)) if b < a => self.fire_deadline(t, out),
+                (Some(_), _) => self.fire_timer(out),
+                (None, Some(_)) => self.fire_deadline(t, out),
+                (None, None) => return,
             }
         }
     }
 
-    /// Fires the time-based rules due at or before `t`.
-    fn fire_timers(&mut self, t: i64, out: &mut Vec<AlertUpdate>) {
-        while let Some(&Reverse((due, mmsi, kind))) = self.timers.peek() {
-            if due > t {
-                break;
-            }
-            self.timers.pop();
-            let (Some(v), Some(rv)) = (self.engine.vessel(mmsi), self.vessels.get_mut(&mmsi))
-            else {
-                continue;
-            };
-            let ctx = Ctx {
-                cfg: &self.cfg,
-                index: self.engine.index(),
-                registry: &self.registry,
-                watchlist: &self.watchlist,
-                v,
-                t: due,
-            };
-            match kind {
-                TimerKind::Gap => gaps::on_timer(&ctx, rv, due, &mut self.timers, out),
-                TimerKind::Unaccounted(since) => muck::on_unaccounted_timer(&ctx, rv, since, out),
-            }
+    /// The engine's earliest deadline (due by `t`), and what the rules make of its event.
+    fn fire_deadline(&mut self, t: i64, out: &mut Vec<AlertUpdate>) {
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        self.engine.fire_next_deadline(t, &mut events);
+        for e in &events {
+            self.on_event(e, out);
+        }
+        self.events = events;
+    }
+
+    /// The earliest rule timer.
+    fn fire_timer(&mut self, out: &mut Vec<AlertUpdate>) {
+        let Some(Reverse((due, mmsi, kind))) = self.timers.pop() else {
+            return;
+        };
+        let (Some(v), Some(rv)) = (self.engine.vessel(mmsi), self.vessels.get_mut(&mmsi)) else {
+            return;
+        };
+        let ctx = Ctx {
+            cfg: &self.cfg,
+            index: self.engine.index(),
+            registry: &self.registry,
+            watchlist: &self.watchlist,
+            v,
+            t: due,
+        };
+        match kind {
+            TimerKind::Gap => gaps::on_timer(&ctx, rv, due, &mut self.timers, out),
+            TimerKind::Unaccounted(since) => muck::on_unaccounted_timer(&ctx, rv, since, out),
         }
     }
 
@@ -644,6 +720,7 @@ fn on_stopped(
     ctx: &Ctx<'_>,
     rv: &mut RuleVessel,
     candidates: &mut docks::Candidates,
+    spot_stops: Option<&mut Vec<docks::SpotStop>>,
     timers: &mut Timers,
     out: &mut Vec<AlertUpdate>,
 ) {
@@ -657,7 +734,7 @@ fn on_stopped(
             dock_candidate: false,
         });
     }
-    docks::on_stopped(ctx, rv, since_ms, candidates, out);
+    docks::on_stopped(ctx, rv, since_ms, candidates, spot_stops, out);
     berthing::on_stopped(ctx, rv, since_ms, out);
     muck::on_stopped(ctx, rv, since_ms, timers, out);
 }
