@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cluster;
 mod datadir;
 mod decode;
 mod listen;
@@ -104,6 +105,59 @@ enum Command {
         /// Also take UDP datagrams on this address.
         #[arg(long, value_name = "ADDR")]
         udp: Vec<String>,
+    },
+    /// Cluster role: receivers -> the observation stream on NATS JetStream.
+    Ingest {
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Also accept towers pushing to this address (a tcp_server receiver).
+        #[arg(long, value_name = "ADDR")]
+        tcp_listen: Vec<String>,
+        /// Also connect to a tower serving NMEA here (a tcp_client receiver).
+        #[arg(long, value_name = "HOST:PORT")]
+        connect: Vec<String>,
+        /// Also take UDP datagrams on this address.
+        #[arg(long, value_name = "ADDR")]
+        udp: Vec<String>,
+    },
+    /// Cluster role: owns a share of the partitions, runs the detectors, writes alerts to
+    /// PostgreSQL.
+    Engine {
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// The cluster's PostgreSQL database.
+        #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
+        database: String,
+        /// Take no partition before this many engines have joined.
+        #[arg(long, default_value_t = 1)]
+        members: u32,
+        /// Leave once every partition held has taken all the stream holds (a catch-up run).
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Cluster role: the officers' API on the cluster's PostgreSQL store.
+    Api {
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long, env = "RIVERWATCH_DATABASE_URL", hide_env_values = true)]
+        database: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Images and the referral signing key (share it between API nodes).
+        #[arg(long, default_value = "riverwatch-state")]
+        state_dir: PathBuf,
     },
     /// `serve` on the demo river with simulated towers feeding it, and a demo login.
     Demo {
@@ -210,6 +264,35 @@ enum ReferralCommand {
     },
 }
 
+/// Where a cluster's streams are.
+#[derive(Debug, clap::Args)]
+struct ClusterArgs {
+    /// NATS servers, comma-separated (any of the cluster's).
+    #[arg(
+        long,
+        env = "RIVERWATCH_NATS",
+        value_delimiter = ',',
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    nats: Vec<String>,
+    /// Partitions of the observation stream (by MMSI hash); every node must agree.
+    #[arg(long, env = "RIVERWATCH_PARTITIONS", default_value_t = 8)]
+    partitions: u32,
+    /// Copies of each stream, when a node creates them (3 on a 3-server NATS cluster).
+    #[arg(long, env = "RIVERWATCH_REPLICAS", default_value_t = 3)]
+    replicas: usize,
+}
+
+impl ClusterArgs {
+    fn cluster(self) -> cluster::Cluster {
+        cluster::Cluster {
+            nats: self.nats,
+            partitions: self.partitions.max(1),
+            replicas: self.replicas.max(1),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum EvidenceCommand {
     /// Rehash every stored evidence image and recompute the chain; name the first item
@@ -295,6 +378,51 @@ fn main() -> ExitCode {
             connect,
             udp,
             evidence_window_s: None,
+        }),
+        Command::Ingest {
+            data,
+            config,
+            cluster,
+            tcp_listen,
+            connect,
+            udp,
+        } => cluster::ingest::run(cluster::ingest::Options {
+            data,
+            config,
+            cluster: cluster.cluster(),
+            tcp_listen,
+            connect,
+            udp,
+        }),
+        Command::Engine {
+            data,
+            config,
+            cluster,
+            database,
+            members,
+            drain,
+        } => cluster::engine::run(cluster::engine::Options {
+            data,
+            config,
+            cluster: cluster.cluster(),
+            database,
+            members,
+            drain,
+        }),
+        Command::Api {
+            data,
+            config,
+            cluster,
+            database,
+            listen,
+            state_dir,
+        } => cluster::api::run(cluster::api::Options {
+            data,
+            config,
+            cluster: cluster.cluster(),
+            database,
+            listen,
+            state_dir,
         }),
         Command::Demo {
             data,

@@ -211,7 +211,7 @@ fn round(x: f64, places: i32) -> f64 {
 }
 
 /// A vessel's latest state as the API shows it.
-fn vessel_state(v: &Vessel, index: &ZoneIndex) -> VesselState {
+pub(crate) fn vessel_state(v: &Vessel, index: &ZoneIndex) -> VesselState {
     let s = v.statics.as_deref();
     let text = |t: &str| (!t.is_empty()).then(|| t.to_string());
     let name = s.and_then(|s| text(s.name.as_str()));

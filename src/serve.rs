@@ -223,7 +223,7 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
 
 /// On first start, the store takes the data directory's zones, registry and watchlist;
 /// from then on they are edited through the API and the directory is not read again.
-async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
+pub(crate) async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
     if let Some(when) = store.meta("seeded").await? {
         tracing::info!("zones, registry and watchlist from the store ({when})");
         return Ok(());
@@ -259,7 +259,7 @@ async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// The zones, registry and watchlist in the store, as the engine takes them.
-async fn reference_data(store: &SqlStore) -> anyhow::Result<(Vec<Zone>, Registry, Watchlist)> {
+pub(crate) async fn reference_data(store: &SqlStore) -> anyhow::Result<(Vec<Zone>, Registry, Watchlist)> {
     let zones = api::zones::zones_from_store(store).await?;
     for e in &zones.errors {
         tracing::warn!("stored zones: {e}");

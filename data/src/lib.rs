@@ -10,6 +10,7 @@
 
 mod catalog;
 mod evidence;
+mod partitions;
 mod referrals;
 mod sql;
 mod vessels;
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 pub use catalog::{Catalog, Record};
 pub use evidence::EvidenceItem;
+pub use partitions::{Leases, PartitionSnapshot};
 pub use referrals::{
     Agency, Delivery, Feedback, REFERRAL_STATUSES, Referral, ReferralEvent, referral_step_allowed,
 };

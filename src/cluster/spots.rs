@@ -1,0 +1,165 @@
+//! The spot unit: `suspected_unlicensed_dock` spans vessels, so with the vessels split
+//! between partitions one place judges every qualifying stop. It judges them in stream
+//! order, as one detector fed everything would: a stop found at entry `s` waits until
+//! every partition has reported taking the entries up to `s`, so no earlier stop can still
+//! arrive.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use geofence::alert::{Alert, AlertUpdate};
+use geofence::rules::RulesConfig;
+use geofence::rules::docks::{Candidates, SpotStop};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use super::engine::{LOOK_EVERY, Shared, consumer_from, save_state, store_update};
+use super::{ALERTS_SUBJECT, SPOTS_STREAM, SPOTS_SUBJECT, SpotReport};
+
+/// The unit's state, saved like a partition's.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Spots {
+    candidates: Candidates,
+    /// Per partition: every entry up to here is taken.
+    progress: Vec<u64>,
+    /// Stops not judged yet, by entry sequence.
+    pending: BTreeMap<u64, SpotStop>,
+    /// Every stop up to here is judged; a copy of one (a replay) is ignored.
+    judged: u64,
+}
+
+impl Spots {
+    pub fn new(partitions: u32) -> Spots {
+        Spots {
+            progress: vec![0; partitions as usize],
+            ..Spots::default()
+        }
+    }
+
+    /// Takes one report; returns the alerts of the stops it lets be judged.
+    pub fn take(&mut self, rules: &RulesConfig, r: SpotReport) -> Vec<Alert> {
+        let Some(p) = self.progress.get_mut(r.part as usize) else {
+            tracing::warn!("a spot report from partition {} (not configured)", r.part);
+            return Vec::new();
+        };
+        *p = (*p).max(r.upto);
+        for (seq, stop) in r.stops {
+            if seq > self.judged {
+                self.pending.entry(seq).or_insert(stop);
+            }
+        }
+        let floor = self.progress.iter().copied().min().unwrap_or(0);
+        let mut alerts = Vec::new();
+        while let Some(e) = self.pending.first_entry() {
+            if *e.key() > floor {
+                break;
+            }
+            let stop = e.remove();
+            alerts.extend(self.candidates.add(rules, stop));
+        }
+        self.judged = self.judged.max(floor);
+        alerts
+    }
+}
+
+pub async fn run(
+    shared: Arc<Shared>,
+    unit: u32,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let (mut spots, mut last) = match shared.store.partition_snapshot(unit).await? {
+        Some(s) => (
+            serde_json::from_slice::<Spots>(&s.state).context("the spot unit's saved state")?,
+            s.seq,
+        ),
+        None => (Spots::new(shared.partitions), 0),
+    };
+    spots.progress.resize(shared.partitions as usize, 0);
+    tracing::info!("spot unit: taken, state restored at stream sequence {last}");
+    let mut saved = last;
+    let mut saved_at = Instant::now();
+    let mut idle = 0u32;
+    'consumer: loop {
+        if *stop.borrow() {
+            break;
+        }
+        let consumer =
+            match consumer_from(&shared.js, SPOTS_STREAM, "engine-spots", SPOTS_SUBJECT, last).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("spot unit: consumer: {e:#}; trying again");
+                    tokio::time::sleep(LOOK_EVERY).await;
+                    continue;
+                }
+            };
+        loop {
+            if *stop.borrow() {
+                break 'consumer;
+            }
+            let mut batch = match consumer
+                .fetch()
+                .max_messages(256)
+                .expires(Duration::from_millis(500))
+                .messages()
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!("spot unit: fetching: {e}; starting over after {last}");
+                    tokio::time::sleep(LOOK_EVERY).await;
+                    continue 'consumer;
+                }
+            };
+            let mut n = 0;
+            let stopped = stop.changed();
+            tokio::pin!(stopped);
+            loop {
+                let next = tokio::select! {
+                    m = batch.next() => m,
+                    _ = &mut stopped => break,
+                };
+                let Some(m) = next else { break };
+                let Ok(m) = m else { continue 'consumer };
+                let Ok(info) = m.info() else { continue };
+                let seq = info.stream_sequence;
+                if seq <= last {
+                    continue;
+                }
+                n += 1;
+                match serde_json::from_slice::<SpotReport>(&m.payload) {
+                    Ok(r) => {
+                        let alerts = spots.take(&shared.rules, r);
+                        for a in &alerts {
+                            store_update(&shared.store, &AlertUpdate::Opened(a.clone())).await?;
+                        }
+                        if !alerts.is_empty() {
+                            let _ = shared
+                                .client
+                                .publish(ALERTS_SUBJECT, bytes::Bytes::new())
+                                .await;
+                        }
+                    }
+                    Err(e) => tracing::error!(
+                        "spot unit: stream sequence {seq} is unreadable ({e}); skipped"
+                    ),
+                }
+                last = seq;
+            }
+            idle = if n == 0 { idle + 1 } else { 0 };
+            if last != saved && (n == 0 || saved_at.elapsed() >= Duration::from_secs(5)) {
+                save_state(&shared.store, unit, last, serde_json::to_vec(&spots)?).await?;
+                saved = last;
+                saved_at = Instant::now();
+            }
+            if shared.drain && idle >= 6 {
+                tracing::info!("spot unit: drained at stream sequence {last}");
+                return Ok(());
+            }
+        }
+    }
+    save_state(&shared.store, unit, last, serde_json::to_vec(&spots)?).await?;
+    Ok(())
+}
