@@ -152,10 +152,12 @@ impl Leases {
     }
 
     async fn count(&mut self, class: i32) -> Result<u32, StoreError> {
-        // An advisory lock on two int4 keys shows the first as classid, the second as objid.
+        // An advisory lock on two int4 keys shows the first as classid, the second as objid;
+        // locks are per database (several clusters may share a server).
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
-             AND classid = ($1::int8 & 4294967295)::oid AND objsubid = 2",
+             AND classid = ($1::int8 & 4294967295)::oid AND objsubid = 2 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
         .bind(i64::from(class))
         .fetch_one(&mut self.conn)

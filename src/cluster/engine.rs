@@ -79,7 +79,10 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         wait_seeded(&store).await?;
         let reference = load_reference(&store).await?;
         let client = connect(&opts.cluster).await?;
-        let js = jetstream::new(client.clone());
+        let mut js = jetstream::new(client.clone());
+        // Short: during a NATS server's failure a request to the dead one is tried again on
+        // another sooner.
+        js.set_timeout(Duration::from_secs(2));
         ensure_streams(&js, &opts.cluster).await?;
         let shared = Arc::new(Shared {
             store: store.clone(),
@@ -263,17 +266,17 @@ pub async fn store_update(store: &SqlStore, u: &AlertUpdate) -> anyhow::Result<(
     anyhow::bail!("the store keeps failing")
 }
 
-/// A unit's consumer of its subject, starting after stream sequence `after`; any
-/// earlier consumer of the same name (a previous owner's) is replaced.
+/// A unit's consumer of its subject, starting after stream sequence `after`. Each owner
+/// makes its own (named for the unit and the moment); the server forgets one a minute
+/// after its owner stops asking, so a dead owner's consumer needs no cleaning up.
 pub async fn consumer_from(
     js: &jetstream::Context,
     stream: &str,
-    name: &str,
+    unit: &str,
     subject: &str,
     after: u64,
 ) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
     let stream = js.get_stream(stream).await?;
-    let _ = stream.delete_consumer(name).await;
     let deliver_policy = if after == 0 {
         consumer::DeliverPolicy::All
     } else {
@@ -281,15 +284,22 @@ pub async fn consumer_from(
             start_sequence: after + 1,
         }
     };
+    let name = format!("{unit}-{}", api::now_ms());
     Ok(stream
         .create_consumer(consumer::pull::Config {
-            durable_name: Some(name.to_string()),
+            durable_name: Some(name),
             filter_subject: subject.to_string(),
             deliver_policy,
             ack_policy: consumer::AckPolicy::None,
+            inactive_threshold: Duration::from_secs(60),
             ..Default::default()
         })
         .await?)
+}
+
+/// Whether the consumer has delivered everything its subject holds.
+pub async fn caught_up(c: &mut consumer::Consumer<consumer::pull::Config>) -> bool {
+    c.info().await.is_ok_and(|i| i.num_pending == 0)
 }
 
 /// Saves a unit's state with the stream sequence it covers.
@@ -356,6 +366,7 @@ async fn run_partition(
         reported_at: Instant::now(),
         last_stored: Default::default(),
         updates,
+        touched: Vec::new(),
     };
     part.store_updates().await?;
     let name = format!("engine-{p}");
@@ -363,7 +374,8 @@ async fn run_partition(
     let mut saved_at = Instant::now();
     let mut idle = 0u32;
     'consumer: loop {
-        let consumer = match consumer_from(&shared.js, OBS_STREAM, &name, &subject, last).await {
+        let mut consumer = match consumer_from(&shared.js, OBS_STREAM, &name, &subject, last).await
+        {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!("partition {p}: consumer: {e:#}; trying again");
@@ -374,6 +386,7 @@ async fn run_partition(
                 continue;
             }
         };
+        tracing::info!("partition {p}: consuming after stream sequence {last}");
         loop {
             if *stop.borrow() {
                 break 'consumer;
@@ -431,6 +444,7 @@ async fn run_partition(
                 last = seq;
                 part.last = seq;
             }
+            part.store_vessels().await;
             if n == 0 {
                 idle += 1;
                 part.report(true).await;
@@ -438,7 +452,7 @@ async fn run_partition(
                     part.save().await?;
                     saved_at = Instant::now();
                 }
-                if shared.drain && idle >= 3 {
+                if shared.drain && idle >= 2 && caught_up(&mut consumer).await {
                     tracing::info!("partition {p}: drained at stream sequence {last}");
                     return Ok(());
                 }
@@ -472,6 +486,8 @@ struct Partition {
     reported_at: Instant,
     last_stored: foldhash::HashMap<u32, i64>,
     updates: Vec<AlertUpdate>,
+    /// Vessels heard since their states were last stored (once per fetch, not per message).
+    touched: Vec<u32>,
 }
 
 impl Partition {
@@ -491,7 +507,7 @@ impl Partition {
             self.upto = self.upto.max(e.seq);
         }
         self.store_updates().await?;
-        self.store_vessels(touched).await;
+        self.touched.extend(touched);
         if !stops.is_empty() {
             self.publish_report(stops).await;
         } else {
@@ -517,7 +533,8 @@ impl Partition {
     }
 
     /// The vessels' latest states for the API, at most one per vessel per track step.
-    async fn store_vessels(&mut self, mut touched: Vec<u32>) {
+    async fn store_vessels(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         touched.dedup();
         let (mut states, mut points) = (Vec::new(), Vec::new());

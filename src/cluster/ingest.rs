@@ -18,6 +18,9 @@ use tokio::sync::{mpsc, watch};
 use super::{Cluster, Entry, OBS_STREAM, connect, ensure_streams, obs_subject, partition_of};
 use crate::{datadir, listen};
 
+/// Event time between two ticks to a partition that hears nothing else.
+const TICK_EVERY_MS: i64 = 1000;
+
 /// Reports per round at most (a round is one message per partition).
 const ROUND_MAX: usize = 4096;
 
@@ -37,7 +40,10 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     let rt = listen::runtime()?;
     rt.block_on(async move {
         let client = connect(&opts.cluster).await?;
-        let js = jetstream::new(client);
+        let mut js = jetstream::new(client);
+        // An acknowledgement a dead server will never send is given up on (and the round
+        // published again on another) after this.
+        js.set_timeout(Duration::from_secs(2));
         ensure_streams(&js, &opts.cluster).await?;
         let mut publisher = Publisher::resume(js, opts.cluster.partitions).await?;
         let (tx, mut rx) = mpsc::channel::<Batch>(listen::QUEUE_BATCHES);
@@ -131,8 +137,10 @@ struct Publisher {
     seq: u64,
     /// The whole stream's event time so far (what one engine's watermark would be).
     wm: Option<i64>,
-    /// Per partition: the time last sent there.
+    /// Per partition: the event time and sequence last sent there, and when.
     sent_wm: Vec<Option<i64>>,
+    sent_seq: Vec<u64>,
+    sent_at: Vec<Instant>,
     /// Distinguishes this process's message ids from an earlier run's.
     run: String,
     round: u64,
@@ -171,6 +179,8 @@ impl Publisher {
             seq,
             wm,
             sent_wm: vec![None; partitions as usize],
+            sent_seq: vec![0; partitions as usize],
+            sent_at: vec![Instant::now(); partitions as usize],
             run,
             round: 0,
         })
@@ -192,7 +202,16 @@ impl Publisher {
             self.wm = Some(self.wm.map_or(t, |w| w.max(t)));
         }
         for (p, entries) in parts.iter_mut().enumerate() {
-            if entries.is_empty() && self.sent_wm[p] != self.wm {
+            // A partition the round did not reach hears the time at most once a second
+            // of event time: enough for its timers, cheap for the stream.
+            // And once the towers fall quiet, it hears where the stream ended (the spot
+            // unit waits for every partition to pass a stop).
+            let behind = match (self.sent_wm[p], self.wm) {
+                (Some(sent), Some(now)) => now - sent >= TICK_EVERY_MS,
+                (None, Some(_)) => true,
+                _ => false,
+            } || (self.sent_seq[p] < self.seq && self.sent_at[p].elapsed() >= Duration::from_secs(1));
+            if entries.is_empty() && behind {
                 entries.push(Entry {
                     seq: self.seq,
                     wm: self.wm,
@@ -207,6 +226,8 @@ impl Publisher {
                 continue;
             }
             self.sent_wm[p] = self.wm;
+            self.sent_seq[p] = self.seq;
+            self.sent_at[p] = Instant::now();
             let payload = match serde_json::to_vec(&entries) {
                 Ok(b) => bytes::Bytes::from(b),
                 Err(e) => {

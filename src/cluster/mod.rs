@@ -97,7 +97,9 @@ pub async fn connect(cluster: &Cluster) -> anyhow::Result<async_nats::Client> {
         .name("riverwatch")
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(5))
-        .request_timeout(Some(Duration::from_secs(5)))
+        // Short: a request to a server that just died is given up on and sent again (to
+        // another) sooner. JetStream itself needs a few seconds to elect new leaders.
+        .request_timeout(Some(Duration::from_secs(2)))
         .connect(addrs)
         .await
         .with_context(|| format!("connecting to NATS at {}", cluster.nats.join(",")))

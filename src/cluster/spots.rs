@@ -86,7 +86,7 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
-        let consumer =
+        let mut consumer =
             match consumer_from(&shared.js, SPOTS_STREAM, "engine-spots", SPOTS_SUBJECT, last).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -95,6 +95,7 @@ pub async fn run(
                     continue;
                 }
             };
+        tracing::info!("spot unit: consuming after stream sequence {last}");
         loop {
             if *stop.borrow() {
                 break 'consumer;
@@ -154,7 +155,7 @@ pub async fn run(
                 saved = last;
                 saved_at = Instant::now();
             }
-            if shared.drain && idle >= 6 {
+            if shared.drain && idle >= 6 && super::engine::caught_up(&mut consumer).await {
                 tracing::info!("spot unit: drained at stream sequence {last}");
                 return Ok(());
             }
