@@ -259,7 +259,9 @@ pub(crate) async fn seed(store: &SqlStore, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// The zones, registry and watchlist in the store, as the engine takes them.
-pub(crate) async fn reference_data(store: &SqlStore) -> anyhow::Result<(Vec<Zone>, Registry, Watchlist)> {
+pub(crate) async fn reference_data(
+    store: &SqlStore,
+) -> anyhow::Result<(Vec<Zone>, Registry, Watchlist)> {
     let zones = api::zones::zones_from_store(store).await?;
     for e in &zones.errors {
         tracing::warn!("stored zones: {e}");

@@ -39,10 +39,11 @@ impl SqlStore {
         &self,
         part: u32,
     ) -> Result<Option<PartitionSnapshot>, StoreError> {
-        let row = sqlx::query("SELECT seq, taken_at, state FROM partition_snapshots WHERE part = $1")
-            .bind(i64::from(part))
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT seq, taken_at, state FROM partition_snapshots WHERE part = $1")
+                .bind(i64::from(part))
+                .fetch_optional(self.pool())
+                .await?;
         let Some(r) = row else {
             return Ok(None);
         };

@@ -337,12 +337,7 @@ impl Engine {
     /// future policy); the caller then passes what is to be taken to
     /// [`Engine::observe_admitted`]. [`Engine::observe`] does both.
     pub fn admit(&mut self, o: &Observation) -> Admit {
-        let (admit, future) = judge(
-            &mut self.held,
-            self.watermark,
-            self.config.max_future_ms,
-            o,
-        );
+        let (admit, future) = judge(&mut self.held, self.watermark, self.config.max_future_ms, o);
         self.stats.future = self.stats.future.saturating_add_signed(future);
         admit
     }

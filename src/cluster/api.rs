@@ -81,7 +81,10 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
         let (stop_tx, stop) = watch::channel(false);
         tokio::spawn(api::cameras::pull_on_schedule(state.clone(), stop.clone()));
-        tokio::spawn(api::referrals::deliver_on_schedule(state.clone(), stop.clone()));
+        tokio::spawn(api::referrals::deliver_on_schedule(
+            state.clone(),
+            stop.clone(),
+        ));
         tokio::spawn(api::cameras::expire_on_schedule(
             state.clone(),
             settings.store.image_retention_days,

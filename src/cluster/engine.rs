@@ -303,7 +303,12 @@ pub async fn caught_up(c: &mut consumer::Consumer<consumer::pull::Config>) -> bo
 }
 
 /// Saves a unit's state with the stream sequence it covers.
-pub async fn save_state(store: &SqlStore, unit: u32, seq: u64, state: Vec<u8>) -> anyhow::Result<()> {
+pub async fn save_state(
+    store: &SqlStore,
+    unit: u32,
+    seq: u64,
+    state: Vec<u8>,
+) -> anyhow::Result<()> {
     store
         .save_partition_snapshot(
             unit,
@@ -494,16 +499,8 @@ impl Partition {
     /// Takes one message's entries: the detectors, then the store, then the spot unit.
     async fn take(&mut self, entries: Vec<Entry>) -> anyhow::Result<()> {
         let mut stops = Vec::new();
-        let mut touched = Vec::new();
-        for e in entries {
-            if let Some(wm) = e.wm {
-                self.detector.advance(wm, &mut self.updates);
-            }
-            if let Some(o) = &e.obs {
-                self.detector.observe_admitted(o, &mut self.updates);
-                touched.push(o.mmsi);
-            }
-            stops.extend(self.detector.take_spot_stops().into_iter().map(|s| (e.seq, s)));
+        let touched = super::apply(&mut self.detector, &entries, &mut self.updates, &mut stops);
+        if let Some(e) = entries.last() {
             self.upto = self.upto.max(e.seq);
         }
         self.store_updates().await?;
@@ -540,7 +537,9 @@ impl Partition {
         let (mut states, mut points) = (Vec::new(), Vec::new());
         let engine = self.detector.engine();
         for mmsi in touched {
-            let Some(v) = engine.vessel(mmsi) else { continue };
+            let Some(v) = engine.vessel(mmsi) else {
+                continue;
+            };
             let due = self
                 .last_stored
                 .get(&mmsi)
@@ -609,4 +608,3 @@ impl Partition {
         Ok(())
     }
 }
-

@@ -15,7 +15,7 @@ use async_nats::jetstream;
 use geofence::engine::{Admit, Config as EngineConfig, Gate};
 use tokio::sync::{mpsc, watch};
 
-use super::{Cluster, Entry, OBS_STREAM, connect, ensure_streams, obs_subject, partition_of};
+use super::{Cluster, Entry, Numbering, OBS_STREAM, connect, ensure_streams, obs_subject};
 use crate::{datadir, listen};
 
 /// Event time between two ticks to a partition that hears nothing else.
@@ -98,16 +98,16 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             }
             publisher.publish(&mut round).await;
             if report.elapsed() >= Duration::from_secs(10) {
-                let n = publisher.seq - reported;
+                let n = publisher.numbering.seq - reported;
                 tracing::info!(
                     "published {} entries ({:.0}/s over the last {:.0} s), {} in all since start ({:.0} s)",
                     n,
                     n as f64 / report.elapsed().as_secs_f64(),
                     report.elapsed().as_secs_f64(),
-                    publisher.seq,
+                    publisher.numbering.seq,
                     started.elapsed().as_secs_f64()
                 );
-                reported = publisher.seq;
+                reported = publisher.numbering.seq;
                 report = Instant::now();
             }
         }
@@ -124,7 +124,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             }
         }
         publisher.publish(&mut round).await;
-        eprintln!("ingest stopped: {} entries published", publisher.seq);
+        eprintln!("ingest stopped: {} entries published", publisher.numbering.seq);
         anyhow::Ok(())
     })
 }
@@ -132,11 +132,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
 /// Numbers entries and publishes rounds.
 struct Publisher {
     js: jetstream::Context,
-    partitions: u32,
-    /// The last sequence given out.
-    seq: u64,
-    /// The whole stream's event time so far (what one engine's watermark would be).
-    wm: Option<i64>,
+    numbering: Numbering,
     /// Per partition: the event time and sequence last sent there, and when.
     sent_wm: Vec<Option<i64>>,
     sent_seq: Vec<u64>,
@@ -156,7 +152,10 @@ impl Publisher {
         let mut seq = 0u64;
         let mut wm = None;
         for p in 0..partitions {
-            if let Ok(m) = stream.get_last_raw_message_by_subject(&obs_subject(p)).await {
+            if let Ok(m) = stream
+                .get_last_raw_message_by_subject(&obs_subject(p))
+                .await
+            {
                 let entries: Vec<Entry> = serde_json::from_slice(&m.payload).unwrap_or_default();
                 if let Some(e) = entries.last() {
                     seq = seq.max(e.seq);
@@ -175,9 +174,11 @@ impl Publisher {
         );
         Ok(Publisher {
             js,
-            partitions,
-            seq,
-            wm,
+            numbering: Numbering {
+                partitions,
+                seq,
+                wm,
+            },
             sent_wm: vec![None; partitions as usize],
             sent_seq: vec![0; partitions as usize],
             sent_at: vec![Instant::now(); partitions as usize],
@@ -189,32 +190,23 @@ impl Publisher {
     /// Publishes one round: each partition's entries, and a tick to every partition the
     /// round did not reach whose time is behind; returns once all are acknowledged.
     async fn publish(&mut self, round: &mut Vec<ais::Observation>) {
-        let mut parts: Vec<Vec<Entry>> = vec![Vec::new(); self.partitions as usize];
-        for o in round.drain(..) {
-            self.seq += 1;
-            let p = partition_of(o.mmsi, self.partitions) as usize;
-            let t = o.event_time_ms;
-            parts[p].push(Entry {
-                seq: self.seq,
-                wm: self.wm,
-                obs: Some(o),
-            });
-            self.wm = Some(self.wm.map_or(t, |w| w.max(t)));
-        }
+        let mut parts = self.numbering.number(round.drain(..));
+        let (seq, wm) = (self.numbering.seq, self.numbering.wm);
         for (p, entries) in parts.iter_mut().enumerate() {
             // A partition the round did not reach hears the time at most once a second
             // of event time: enough for its timers, cheap for the stream.
             // And once the towers fall quiet, it hears where the stream ended (the spot
             // unit waits for every partition to pass a stop).
-            let behind = match (self.sent_wm[p], self.wm) {
+            let behind = match (self.sent_wm[p], wm) {
                 (Some(sent), Some(now)) => now - sent >= TICK_EVERY_MS,
                 (None, Some(_)) => true,
                 _ => false,
-            } || (self.sent_seq[p] < self.seq && self.sent_at[p].elapsed() >= Duration::from_secs(1));
+            } || (self.sent_seq[p] < seq
+                && self.sent_at[p].elapsed() >= Duration::from_secs(1));
             if entries.is_empty() && behind {
                 entries.push(Entry {
-                    seq: self.seq,
-                    wm: self.wm,
+                    seq: seq,
+                    wm: wm,
                     obs: None,
                 });
             }
@@ -225,8 +217,8 @@ impl Publisher {
             if entries.is_empty() {
                 continue;
             }
-            self.sent_wm[p] = self.wm;
-            self.sent_seq[p] = self.seq;
+            self.sent_wm[p] = wm;
+            self.sent_seq[p] = seq;
             self.sent_at[p] = Instant::now();
             let payload = match serde_json::to_vec(&entries) {
                 Ok(b) => bytes::Bytes::from(b),

@@ -86,15 +86,22 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
-        let mut consumer =
-            match consumer_from(&shared.js, SPOTS_STREAM, "engine-spots", SPOTS_SUBJECT, last).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!("spot unit: consumer: {e:#}; trying again");
-                    tokio::time::sleep(LOOK_EVERY).await;
-                    continue;
-                }
-            };
+        let mut consumer = match consumer_from(
+            &shared.js,
+            SPOTS_STREAM,
+            "engine-spots",
+            SPOTS_SUBJECT,
+            last,
+        )
+        .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("spot unit: consumer: {e:#}; trying again");
+                tokio::time::sleep(LOOK_EVERY).await;
+                continue;
+            }
+        };
         tracing::info!("spot unit: consuming after stream sequence {last}");
         loop {
             if *stop.borrow() {

@@ -537,7 +537,10 @@ impl Detector {
 
     /// The qualifying stops collected since the last call.
     pub fn take_spot_stops(&mut self) -> Vec<docks::SpotStop> {
-        self.spot_stops.as_mut().map(std::mem::take).unwrap_or_default()
+        self.spot_stops
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     fn count_opened(&mut self, updates: &[AlertUpdate]) {
