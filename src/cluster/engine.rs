@@ -29,6 +29,8 @@ use crate::{datadir, listen, serve};
 
 /// How often a node looks at the leases.
 pub const LOOK_EVERY: Duration = Duration::from_millis(500);
+/// The pause before a failed NATS request is sent again.
+pub const RETRY_AFTER: Duration = Duration::from_millis(100);
 /// How often a partition's state is saved while it runs.
 const SNAPSHOT_EVERY: Duration = Duration::from_secs(5);
 /// Member slots (engine nodes at most).
@@ -384,7 +386,8 @@ async fn run_partition(
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!("partition {p}: consumer: {e:#}; trying again");
-                tokio::time::sleep(LOOK_EVERY).await;
+                // The request has waited out its timeout already.
+                tokio::time::sleep(RETRY_AFTER).await;
                 if *stop.borrow() {
                     break;
                 }

@@ -204,11 +204,7 @@ impl Publisher {
             } || (self.sent_seq[p] < seq
                 && self.sent_at[p].elapsed() >= Duration::from_secs(1));
             if entries.is_empty() && behind {
-                entries.push(Entry {
-                    seq: seq,
-                    wm: wm,
-                    obs: None,
-                });
+                entries.push(Entry { seq, wm, obs: None });
             }
         }
         self.round += 1;

@@ -252,7 +252,9 @@ mod tests {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
             River {
                 set: datadir::load_data_dir(&dir).expect("demo data"),
-                rules: datadir::load_settings(&dir, None).expect("demo settings").rules,
+                rules: datadir::load_settings(&dir, None)
+                    .expect("demo settings")
+                    .rules,
             }
         }
 
@@ -264,8 +266,8 @@ mod tests {
                 days: 1,
                 ..SimConfig::default()
             };
-            let sim = Sim::plan(&index, &self.set.registry, &self.set.watchlist, &cfg)
-                .expect("a plan");
+            let sim =
+                Sim::plan(&index, &self.set.registry, &self.set.watchlist, &cfg).expect("a plan");
             let mut decoder = ais::Decoder::default();
             let (mut out, mut clock) = (Vec::new(), 0i64);
             sim.run(|_, line| {
@@ -334,7 +336,10 @@ mod tests {
             }
             let mut streams: Vec<Vec<Vec<Entry>>> = vec![Vec::new(); partitions as usize];
             for round in admitted.chunks(500) {
-                for (p, mut entries) in numbering.number(round.iter().cloned()).into_iter().enumerate()
+                for (p, mut entries) in numbering
+                    .number(round.iter().cloned())
+                    .into_iter()
+                    .enumerate()
                 {
                     if entries.is_empty() {
                         entries.push(Entry {
@@ -399,7 +404,10 @@ mod tests {
                     stops,
                 };
                 let alerts = spots.take(&self.rules, report);
-                store(&mut got, alerts.into_iter().map(AlertUpdate::Opened).collect());
+                store(
+                    &mut got,
+                    alerts.into_iter().map(AlertUpdate::Opened).collect(),
+                );
                 next[p] += 1;
             }
             assert!(failed_over, "the failover never happened");
@@ -426,7 +434,9 @@ mod tests {
     }
 
     fn kinds(s: &Stored) -> Vec<&str> {
-        s.keys().map(|id| id.split('-').next().unwrap_or("")).collect()
+        s.keys()
+            .map(|id| id.split('-').next().unwrap_or(""))
+            .collect()
     }
 
     #[test]
@@ -436,7 +446,10 @@ mod tests {
         let want = river.one(&obs);
         assert!(want.len() >= 15, "{want:?}");
         let k = kinds(&want);
-        assert!(k.contains(&"suspected_unlicensed_dock") && k.contains(&"ais_gap"), "{k:?}");
+        assert!(
+            k.contains(&"suspected_unlicensed_dock") && k.contains(&"ais_gap"),
+            "{k:?}"
+        );
         assert_eq!(river.cluster(&obs, 4, true, None), want);
     }
 
@@ -448,7 +461,11 @@ mod tests {
         let obs = river.feed(7);
         let want = river.one(&obs);
         for ahead in 0..4 {
-            assert_eq!(river.cluster(&obs, 4, false, Some(ahead)), want, "partition {ahead} ahead");
+            assert_eq!(
+                river.cluster(&obs, 4, false, Some(ahead)),
+                want,
+                "partition {ahead} ahead"
+            );
         }
     }
 
@@ -484,7 +501,10 @@ mod tests {
         for mmsi in 412_000_000..412_008_000u32 {
             counts[partition_of(mmsi, 8) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (800..1200).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (800..1200).contains(&c)),
+            "{counts:?}"
+        );
         assert_eq!(partition_of(1, 1), 0);
         assert_eq!(partition_of(1, 0), 0);
     }

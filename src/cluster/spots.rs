@@ -16,7 +16,7 @@ use geofence::rules::docks::{Candidates, SpotStop};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::engine::{LOOK_EVERY, Shared, consumer_from, save_state, store_update};
+use super::engine::{LOOK_EVERY, RETRY_AFTER, Shared, consumer_from, save_state, store_update};
 use super::{ALERTS_SUBJECT, SPOTS_STREAM, SPOTS_SUBJECT, SpotReport};
 
 /// The unit's state, saved like a partition's.
@@ -98,7 +98,8 @@ pub async fn run(
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!("spot unit: consumer: {e:#}; trying again");
-                tokio::time::sleep(LOOK_EVERY).await;
+                // The request has waited out its timeout already.
+                tokio::time::sleep(RETRY_AFTER).await;
                 continue;
             }
         };
