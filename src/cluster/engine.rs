@@ -84,7 +84,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         let mut js = jetstream::new(client.clone());
         // Short: during a NATS server's failure a request to the dead one is tried again on
         // another sooner.
-        js.set_timeout(Duration::from_secs(2));
+        js.set_timeout(Duration::from_secs(1));
         ensure_streams(&js, &opts.cluster).await?;
         let shared = Arc::new(Shared {
             store: store.clone(),
@@ -268,9 +268,34 @@ pub async fn store_update(store: &SqlStore, u: &AlertUpdate) -> anyhow::Result<(
     anyhow::bail!("the store keeps failing")
 }
 
+/// Publishes stored alert updates on [`ALERTS_SUBJECT`], one message each (core NATS, at
+/// most once: the store is the record). API nodes take them as a nudge to relay the
+/// store's changes, which carry the sequence a live stream resumes from; anything else
+/// may subscribe too.
+pub async fn publish_updates(client: &async_nats::Client, updates: &[AlertUpdate]) {
+    for u in updates {
+        let body = match u {
+            AlertUpdate::Opened(a) => serde_json::json!({"what": "opened", "alert": a.to_json()}),
+            AlertUpdate::Ended {
+                id, ended_at_ms, ..
+            } => serde_json::json!({
+                "what": "ended",
+                "id": id,
+                "ended_at": geofence::alert::rfc3339(*ended_at_ms),
+            }),
+        };
+        if let Err(e) = client
+            .publish(ALERTS_SUBJECT, body.to_string().into())
+            .await
+        {
+            tracing::debug!("publishing an alert update: {e}");
+        }
+    }
+}
+
 /// A unit's consumer of its subject, starting after stream sequence `after`. Each owner
-/// makes its own (named for the unit and the moment); the server forgets one a minute
-/// after its owner stops asking, so a dead owner's consumer needs no cleaning up.
+/// makes its own durable consumer (named for the unit and the moment); the server forgets
+/// one a minute after its owner stops asking, so a dead owner's needs no cleaning up.
 pub async fn consumer_from(
     js: &jetstream::Context,
     stream: &str,
@@ -294,6 +319,11 @@ pub async fn consumer_from(
             deliver_policy,
             ack_policy: consumer::AckPolicy::None,
             inactive_threshold: Duration::from_secs(60),
+            // The unit's position is its snapshot's, not the consumer's: a consumer lost
+            // with its server is made again, so one copy in memory is enough and quick to
+            // make while JetStream is electing leaders.
+            num_replicas: 1,
+            memory_storage: true,
             ..Default::default()
         })
         .await?)
@@ -520,15 +550,11 @@ impl Partition {
         if self.updates.is_empty() {
             return Ok(());
         }
-        for u in self.updates.drain(..) {
-            store_update(&self.shared.store, &u).await?;
+        let updates: Vec<AlertUpdate> = self.updates.drain(..).collect();
+        for u in &updates {
+            store_update(&self.shared.store, u).await?;
         }
-        // A nudge for the API nodes' live streams; they also look on their own.
-        let _ = self
-            .shared
-            .client
-            .publish(ALERTS_SUBJECT, bytes::Bytes::new())
-            .await;
+        publish_updates(&self.shared.client, &updates).await;
         Ok(())
     }
 

@@ -39,10 +39,14 @@ pub const OBS_STREAM: &str = "RIVERWATCH_OBS";
 /// Qualifying stops and progress from every partition, for the spot unit.
 pub const SPOTS_STREAM: &str = "RIVERWATCH_SPOTS";
 pub const SPOTS_SUBJECT: &str = "riverwatch.spots";
-/// A nudge (no payload that matters) when an engine has stored alert changes.
+/// Every alert update an engine has stored, as JSON (`{"what": "opened", "alert"}` or
+/// `{"what": "ended", "id", "ended_at"}`).
 pub const ALERTS_SUBJECT: &str = "riverwatch.alerts";
 /// Catalog edits for the engines (`zones`, `registry`, `watchlist`).
 pub const CONTROL_SUBJECT: &str = "riverwatch.control";
+
+/// How long the streams keep what they hold.
+pub const STREAM_MAX_AGE: Duration = Duration::from_secs(7 * 86_400);
 
 pub fn obs_subject(partition: u32) -> String {
     format!("riverwatch.obs.{partition}")
@@ -175,6 +179,9 @@ pub async fn ensure_streams(js: &jetstream::Context, cluster: &Cluster) -> anyho
                     num_replicas: cluster.replicas,
                     storage: stream::StorageType::File,
                     duplicate_window,
+                    // A unit replays from its snapshot (seconds old), so a week of stream is
+                    // plenty to restart from and bounds the disk.
+                    max_age: STREAM_MAX_AGE,
                     ..Default::default()
                 })
                 .await;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::engine::{LOOK_EVERY, RETRY_AFTER, Shared, consumer_from, save_state, store_update};
-use super::{ALERTS_SUBJECT, SPOTS_STREAM, SPOTS_SUBJECT, SpotReport};
+use super::{SPOTS_STREAM, SPOTS_SUBJECT, SpotReport};
 
 /// The unit's state, saved like a partition's.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -141,15 +141,12 @@ pub async fn run(
                 match serde_json::from_slice::<SpotReport>(&m.payload) {
                     Ok(r) => {
                         let alerts = spots.take(&shared.rules, r);
-                        for a in &alerts {
-                            store_update(&shared.store, &AlertUpdate::Opened(a.clone())).await?;
+                        let updates: Vec<AlertUpdate> =
+                            alerts.into_iter().map(AlertUpdate::Opened).collect();
+                        for u in &updates {
+                            store_update(&shared.store, u).await?;
                         }
-                        if !alerts.is_empty() {
-                            let _ = shared
-                                .client
-                                .publish(ALERTS_SUBJECT, bytes::Bytes::new())
-                                .await;
-                        }
+                        super::engine::publish_updates(&shared.client, &updates).await;
                     }
                     Err(e) => tracing::error!(
                         "spot unit: stream sequence {seq} is unreadable ({e}); skipped"
