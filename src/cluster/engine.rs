@@ -303,7 +303,6 @@ pub async fn consumer_from(
     subject: &str,
     after: u64,
 ) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
-    let stream = js.get_stream(stream).await?;
     let deliver_policy = if after == 0 {
         consumer::DeliverPolicy::All
     } else {
@@ -312,26 +311,46 @@ pub async fn consumer_from(
         }
     };
     let name = format!("{unit}-{}", api::now_ms());
-    Ok(stream
-        .create_consumer(consumer::pull::Config {
-            durable_name: Some(name),
-            filter_subject: subject.to_string(),
-            deliver_policy,
-            ack_policy: consumer::AckPolicy::None,
-            inactive_threshold: Duration::from_secs(60),
-            // The unit's position is its snapshot's, not the consumer's: a consumer lost
-            // with its server is made again, so one copy in memory is enough and quick to
-            // make while JetStream is electing leaders.
-            num_replicas: 1,
-            memory_storage: true,
-            ..Default::default()
-        })
+    // One request (no stream lookup first): during an election every request counts.
+    Ok(js
+        .create_consumer_on_stream(
+            consumer::pull::Config {
+                durable_name: Some(name),
+                filter_subject: subject.to_string(),
+                deliver_policy,
+                ack_policy: consumer::AckPolicy::None,
+                inactive_threshold: Duration::from_secs(60),
+                // The unit's position is its snapshot's, not the consumer's: a consumer lost
+                // with its server is made again, so one copy in memory is enough and quick to
+                // make while JetStream is electing leaders.
+                num_replicas: 1,
+                memory_storage: true,
+                ..Default::default()
+            },
+            stream,
+        )
         .await?)
 }
 
-/// Whether the consumer has delivered everything its subject holds.
-pub async fn caught_up(c: &mut consumer::Consumer<consumer::pull::Config>) -> bool {
-    c.info().await.is_ok_and(|i| i.num_pending == 0)
+/// What an empty fetch means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    /// Everything the subject holds is delivered.
+    CaughtUp,
+    /// Messages wait, but none came: look again.
+    Waiting,
+    /// The consumer is gone (its server died with it): make it again.
+    Lost,
+}
+
+/// Asks the consumer why a fetch came back empty. A consumer lost with its server answers
+/// nothing, and fetching from it would look like a quiet stream forever.
+pub async fn quiet(c: &mut consumer::Consumer<consumer::pull::Config>) -> Quiet {
+    match c.info().await {
+        Ok(i) if i.num_pending == 0 => Quiet::CaughtUp,
+        Ok(_) => Quiet::Waiting,
+        Err(_) => Quiet::Lost,
+    }
 }
 
 /// Saves a unit's state with the stream sequence it covers.
@@ -490,7 +509,12 @@ async fn run_partition(
                     part.save().await?;
                     saved_at = Instant::now();
                 }
-                if shared.drain && idle >= 2 && caught_up(&mut consumer).await {
+                let why = quiet(&mut consumer).await;
+                if why == Quiet::Lost {
+                    tracing::warn!("partition {p}: the consumer is gone; making it again");
+                    continue 'consumer;
+                }
+                if shared.drain && idle >= 2 && why == Quiet::CaughtUp {
                     tracing::info!("partition {p}: drained at stream sequence {last}");
                     return Ok(());
                 }

@@ -16,7 +16,9 @@ use geofence::rules::docks::{Candidates, SpotStop};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::engine::{LOOK_EVERY, RETRY_AFTER, Shared, consumer_from, save_state, store_update};
+use super::engine::{
+    LOOK_EVERY, Quiet, RETRY_AFTER, Shared, consumer_from, quiet, save_state, store_update,
+};
 use super::{SPOTS_STREAM, SPOTS_SUBJECT, SpotReport};
 
 /// The unit's state, saved like a partition's.
@@ -160,7 +162,16 @@ pub async fn run(
                 saved = last;
                 saved_at = Instant::now();
             }
-            if shared.drain && idle >= 6 && super::engine::caught_up(&mut consumer).await {
+            let why = if n == 0 {
+                quiet(&mut consumer).await
+            } else {
+                Quiet::Waiting
+            };
+            if why == Quiet::Lost {
+                tracing::warn!("spot unit: the consumer is gone; making it again");
+                continue 'consumer;
+            }
+            if shared.drain && idle >= 6 && why == Quiet::CaughtUp {
                 tracing::info!("spot unit: drained at stream sequence {last}");
                 return Ok(());
             }
