@@ -154,32 +154,7 @@ impl EngineLoop {
                 return false;
             }
         }
-        touched.sort_unstable();
-        touched.dedup();
-        let (mut states, mut points) = (Vec::new(), Vec::new());
-        for mmsi in touched.drain(..) {
-            let Some(v) = self.detector.engine().vessel(mmsi) else {
-                continue;
-            };
-            let due = last_stored
-                .get(&mmsi)
-                .is_none_or(|&t| v.last_heard_ms >= t + self.track_step_ms);
-            if !due {
-                continue;
-            }
-            last_stored.insert(mmsi, v.last_heard_ms);
-            states.push(vessel_state(v, self.detector.engine().index()));
-            if let Some(f) = v.last_fix {
-                points.push(TrackPoint {
-                    mmsi,
-                    at_ms: f.time_ms,
-                    lon: f.lon,
-                    lat: f.lat,
-                    sog_kn: f.sog(),
-                    cog_deg: f.cog(),
-                });
-            }
-        }
+        let (states, points) = due_states(&self.detector, touched, last_stored, self.track_step_ms);
         self.counters.vessels.store(
             self.detector.engine().vessel_count() as u64,
             Ordering::Relaxed,
@@ -210,8 +185,46 @@ fn round(x: f64, places: i32) -> f64 {
     (x * k).round() / k
 }
 
+/// The states and track points of the vessels in `touched` (drained) that are due: at most
+/// one per vessel per `step_ms` of event time, by `last_stored`.
+pub(crate) fn due_states(
+    detector: &geofence::rules::Detector,
+    touched: &mut Vec<u32>,
+    last_stored: &mut foldhash::HashMap<u32, i64>,
+    step_ms: i64,
+) -> (Vec<VesselState>, Vec<TrackPoint>) {
+    touched.sort_unstable();
+    touched.dedup();
+    let engine = detector.engine();
+    let (mut states, mut points) = (Vec::new(), Vec::new());
+    for mmsi in touched.drain(..) {
+        let Some(v) = engine.vessel(mmsi) else {
+            continue;
+        };
+        let due = last_stored
+            .get(&mmsi)
+            .is_none_or(|&t| v.last_heard_ms >= t + step_ms);
+        if !due {
+            continue;
+        }
+        last_stored.insert(mmsi, v.last_heard_ms);
+        states.push(vessel_state(v, engine.index()));
+        if let Some(f) = v.last_fix {
+            points.push(TrackPoint {
+                mmsi,
+                at_ms: f.time_ms,
+                lon: f.lon,
+                lat: f.lat,
+                sog_kn: f.sog(),
+                cog_deg: f.cog(),
+            });
+        }
+    }
+    (states, points)
+}
+
 /// A vessel's latest state as the API shows it.
-pub(crate) fn vessel_state(v: &Vessel, index: &ZoneIndex) -> VesselState {
+fn vessel_state(v: &Vessel, index: &ZoneIndex) -> VesselState {
     let s = v.statics.as_deref();
     let text = |t: &str| (!t.is_empty()).then(|| t.to_string());
     let name = s.and_then(|s| text(s.name.as_str()));

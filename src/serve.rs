@@ -125,23 +125,16 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
             .collect(),
         counters: counters.clone(),
     };
-    let images = video::evidence::ImageStore::open(&opts.state_dir.join("images"))
-        .with_context(|| format!("the image store in {}", opts.state_dir.display()))?;
-    let state = api::AppState::new(store.clone())
-        .with_images(images)
-        .with_node(Arc::new(node))
-        .with_metrics_token(settings.store.metrics_token.clone())
-        .with_tile_url(settings.console.tile_url.clone())
-        .with_signer(
-            api::package::signing_key(&opts.state_dir.join("referral-signing.key"))
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        )
-        .with_retry_base_ms(settings.referrals.retry_base_ms as i64)
-        .with_evidence_window_ms(
-            opts.evidence_window_s
-                .unwrap_or(settings.store.evidence_window_s) as i64
-                * 1000,
-        );
+    let window_s = opts
+        .evidence_window_s
+        .unwrap_or(settings.store.evidence_window_s);
+    let state = api_state(
+        store.clone(),
+        &settings,
+        &opts.state_dir,
+        Arc::new(node),
+        window_s,
+    )?;
     // Cameras with a pull_every_s are pulled on their schedule.
     rt.spawn(api::cameras::pull_on_schedule(
         state.clone(),
@@ -219,6 +212,30 @@ pub fn run_with(opts: Options, ready: Option<Ready>) -> anyhow::Result<()> {
     let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), server).await });
     eprintln!("stopped: {seen} messages, {stored} alert updates stored");
     Ok(())
+}
+
+/// The API's state over `store`: the images and the referral signing key in `state_dir`,
+/// the settings' tokens and windows, `node` for the engine.
+pub(crate) fn api_state(
+    store: Arc<SqlStore>,
+    settings: &datadir::Settings,
+    state_dir: &Path,
+    node: Arc<dyn api::Node>,
+    evidence_window_s: u64,
+) -> anyhow::Result<api::AppState> {
+    let images = video::evidence::ImageStore::open(&state_dir.join("images"))
+        .with_context(|| format!("the image store in {}", state_dir.display()))?;
+    Ok(api::AppState::new(store)
+        .with_images(images)
+        .with_node(node)
+        .with_metrics_token(settings.store.metrics_token.clone())
+        .with_tile_url(settings.console.tile_url.clone())
+        .with_signer(
+            api::package::signing_key(&state_dir.join("referral-signing.key"))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+        .with_retry_base_ms(settings.referrals.retry_base_ms as i64)
+        .with_evidence_window_ms(evidence_window_s as i64 * 1000))
 }
 
 /// On first start, the store takes the data directory's zones, registry and watchlist;

@@ -64,21 +64,15 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         let store = Arc::new(serve::open_store(&opts.database).await?);
         serve::seed(&store, &opts.data).await?;
         let client = connect(&opts.cluster).await?;
-        let images = video::evidence::ImageStore::open(&opts.state_dir.join("images"))
-            .with_context(|| format!("the image store in {}", opts.state_dir.display()))?;
-        let state = api::AppState::new(store.clone())
-            .with_images(images)
-            .with_node(Arc::new(ClusterNode {
+        let state = serve::api_state(
+            store.clone(),
+            &settings,
+            &opts.state_dir,
+            Arc::new(ClusterNode {
                 client: client.clone(),
-            }))
-            .with_metrics_token(settings.store.metrics_token.clone())
-            .with_tile_url(settings.console.tile_url.clone())
-            .with_signer(
-                api::package::signing_key(&opts.state_dir.join("referral-signing.key"))
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-            )
-            .with_retry_base_ms(settings.referrals.retry_base_ms as i64)
-            .with_evidence_window_ms(settings.store.evidence_window_s as i64 * 1000);
+            }),
+            settings.store.evidence_window_s,
+        )?;
         let (stop_tx, stop) = watch::channel(false);
         tokio::spawn(api::cameras::pull_on_schedule(state.clone(), stop.clone()));
         tokio::spawn(api::referrals::deliver_on_schedule(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer};
-use data::{Leases, PartitionSnapshot, SqlStore, Store, StoreError, TrackPoint};
+use data::{Leases, PartitionSnapshot, SqlStore, Store, StoreError};
 use futures_util::StreamExt;
 use geofence::alert::AlertUpdate;
 use geofence::index::ZoneIndex;
@@ -320,11 +320,8 @@ pub async fn consumer_from(
                 deliver_policy,
                 ack_policy: consumer::AckPolicy::None,
                 inactive_threshold: Duration::from_secs(60),
-                // The unit's position is its snapshot's, not the consumer's: a consumer lost
-                // with its server is made again, so one copy in memory is enough and quick to
-                // make while JetStream is electing leaders.
-                num_replicas: 1,
-                memory_storage: true,
+                // Replicated like the stream: a copy on one server could be placed on a
+                // server that just died, and the request would never be answered.
                 ..Default::default()
             },
             stream,
@@ -429,7 +426,9 @@ async fn run_partition(
     let subject = obs_subject(p);
     let mut saved_at = Instant::now();
     let mut idle = 0u32;
+    let mut lost: u32;
     'consumer: loop {
+        lost = 0;
         let mut consumer = match consumer_from(&shared.js, OBS_STREAM, &name, &subject, last).await
         {
             Ok(c) => c,
@@ -510,7 +509,10 @@ async fn run_partition(
                     saved_at = Instant::now();
                 }
                 let why = quiet(&mut consumer).await;
-                if why == Quiet::Lost {
+                // A replicated consumer electing a new leader does not answer for a few
+                // seconds either: only a consumer silent three times running is gone.
+                lost = if why == Quiet::Lost { lost + 1 } else { 0 };
+                if lost >= 3 {
                     tracing::warn!("partition {p}: the consumer is gone; making it again");
                     continue 'consumer;
                 }
@@ -584,35 +586,12 @@ impl Partition {
 
     /// The vessels' latest states for the API, at most one per vessel per track step.
     async fn store_vessels(&mut self) {
-        let mut touched = std::mem::take(&mut self.touched);
-        touched.sort_unstable();
-        touched.dedup();
-        let (mut states, mut points) = (Vec::new(), Vec::new());
-        let engine = self.detector.engine();
-        for mmsi in touched {
-            let Some(v) = engine.vessel(mmsi) else {
-                continue;
-            };
-            let due = self
-                .last_stored
-                .get(&mmsi)
-                .is_none_or(|&t| v.last_heard_ms >= t + self.shared.track_step_ms);
-            if !due {
-                continue;
-            }
-            self.last_stored.insert(mmsi, v.last_heard_ms);
-            states.push(crate::node::vessel_state(v, engine.index()));
-            if let Some(f) = v.last_fix {
-                points.push(TrackPoint {
-                    mmsi,
-                    at_ms: f.time_ms,
-                    lon: f.lon,
-                    lat: f.lat,
-                    sog_kn: f.sog(),
-                    cog_deg: f.cog(),
-                });
-            }
-        }
+        let (states, points) = crate::node::due_states(
+            &self.detector,
+            &mut self.touched,
+            &mut self.last_stored,
+            self.shared.track_step_ms,
+        );
         if !states.is_empty()
             && let Err(e) = self.shared.store.save_vessels(&states, &points).await
         {

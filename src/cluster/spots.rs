@@ -84,7 +84,9 @@ pub async fn run(
     let mut saved = last;
     let mut saved_at = Instant::now();
     let mut idle = 0u32;
+    let mut lost: u32;
     'consumer: loop {
+        lost = 0;
         if *stop.borrow() {
             break;
         }
@@ -167,7 +169,8 @@ pub async fn run(
             } else {
                 Quiet::Waiting
             };
-            if why == Quiet::Lost {
+            lost = if why == Quiet::Lost { lost + 1 } else { 0 };
+            if lost >= 3 {
                 tracing::warn!("spot unit: the consumer is gone; making it again");
                 continue 'consumer;
             }
