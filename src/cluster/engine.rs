@@ -268,6 +268,32 @@ pub async fn store_update(store: &SqlStore, u: &AlertUpdate) -> anyhow::Result<(
     anyhow::bail!("the store keeps failing")
 }
 
+/// Fetches what the consumer holds after stream sequence `after` (up to 256 messages,
+/// waiting at most 0.5 s): each message's stream sequence and payload. An error means the
+/// consumer is to be made again (what was fetched is fetched again then).
+pub async fn fetch(
+    consumer: &consumer::Consumer<consumer::pull::Config>,
+    after: u64,
+) -> Result<Vec<(u64, bytes::Bytes)>, String> {
+    let mut batch = consumer
+        .fetch()
+        .max_messages(256)
+        .expires(Duration::from_millis(500))
+        .messages()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    while let Some(m) = batch.next().await {
+        let m = m.map_err(|e| e.to_string())?;
+        let Ok(info) = m.info() else { continue };
+        let seq = info.stream_sequence;
+        if seq > after {
+            out.push((seq, m.payload.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// Publishes stored alert updates on [`ALERTS_SUBJECT`], one message each (core NATS, at
 /// most once: the store is the record). API nodes take them as a nudge to relay the
 /// store's changes, which carry the sequence a live stream resumes from; anything else
@@ -374,7 +400,7 @@ pub async fn save_state(
 async fn run_partition(
     shared: Arc<Shared>,
     p: u32,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     mut reference: watch::Receiver<Arc<Reference>>,
 ) -> anyhow::Result<()> {
     let took = Instant::now();
@@ -455,43 +481,17 @@ async fn run_partition(
                     .replace_lists(r.registry.clone(), r.watchlist.clone());
                 part.store_updates().await?;
             }
-            let batch = consumer
-                .fetch()
-                .max_messages(256)
-                .expires(Duration::from_millis(500))
-                .messages()
-                .await;
-            let mut batch = match batch {
-                Ok(b) => b,
+            let msgs = match fetch(&consumer, last).await {
+                Ok(m) => m,
                 Err(e) => {
                     tracing::warn!("partition {p}: fetching: {e}; starting over after {last}");
-                    tokio::time::sleep(LOOK_EVERY).await;
+                    tokio::time::sleep(RETRY_AFTER).await;
                     continue 'consumer;
                 }
             };
-            let mut n = 0usize;
-            let stopped = stop.changed();
-            tokio::pin!(stopped);
-            loop {
-                let next = tokio::select! {
-                    m = batch.next() => m,
-                    _ = &mut stopped => break,
-                };
-                let Some(m) = next else { break };
-                let m = match m {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::warn!("partition {p}: {e}; starting over after {last}");
-                        continue 'consumer;
-                    }
-                };
-                let Ok(info) = m.info() else { continue };
-                let seq = info.stream_sequence;
-                if seq <= last {
-                    continue;
-                }
-                n += 1;
-                match serde_json::from_slice::<Vec<Entry>>(&m.payload) {
+            let n = msgs.len();
+            for (seq, payload) in msgs {
+                match serde_json::from_slice::<Vec<Entry>>(&payload) {
                     Ok(entries) => part.take(entries).await?,
                     Err(e) => tracing::error!(
                         "partition {p}: stream sequence {seq} is unreadable ({e}); skipped"

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures_util::StreamExt;
 use geofence::alert::{Alert, AlertUpdate};
 use geofence::rules::RulesConfig;
 use geofence::rules::docks::{Candidates, SpotStop};
@@ -17,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::engine::{
-    LOOK_EVERY, Quiet, RETRY_AFTER, Shared, consumer_from, quiet, save_state, store_update,
+    Quiet, RETRY_AFTER, Shared, consumer_from, fetch, quiet, save_state, store_update,
 };
 use super::{SPOTS_STREAM, SPOTS_SUBJECT, SpotReport};
 
@@ -70,7 +69,7 @@ impl Spots {
 pub async fn run(
     shared: Arc<Shared>,
     unit: u32,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let (mut spots, mut last) = match shared.store.partition_snapshot(unit).await? {
         Some(s) => (
@@ -112,37 +111,17 @@ pub async fn run(
             if *stop.borrow() {
                 break 'consumer;
             }
-            let mut batch = match consumer
-                .fetch()
-                .max_messages(256)
-                .expires(Duration::from_millis(500))
-                .messages()
-                .await
-            {
-                Ok(b) => b,
+            let msgs = match fetch(&consumer, last).await {
+                Ok(m) => m,
                 Err(e) => {
                     tracing::warn!("spot unit: fetching: {e}; starting over after {last}");
-                    tokio::time::sleep(LOOK_EVERY).await;
+                    tokio::time::sleep(RETRY_AFTER).await;
                     continue 'consumer;
                 }
             };
-            let mut n = 0;
-            let stopped = stop.changed();
-            tokio::pin!(stopped);
-            loop {
-                let next = tokio::select! {
-                    m = batch.next() => m,
-                    _ = &mut stopped => break,
-                };
-                let Some(m) = next else { break };
-                let Ok(m) = m else { continue 'consumer };
-                let Ok(info) = m.info() else { continue };
-                let seq = info.stream_sequence;
-                if seq <= last {
-                    continue;
-                }
-                n += 1;
-                match serde_json::from_slice::<SpotReport>(&m.payload) {
+            let n = msgs.len();
+            for (seq, payload) in msgs {
+                match serde_json::from_slice::<SpotReport>(&payload) {
                     Ok(r) => {
                         let alerts = spots.take(&shared.rules, r);
                         let updates: Vec<AlertUpdate> =

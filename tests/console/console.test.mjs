@@ -98,6 +98,8 @@ test("an officer signs in, a violation arrives live, is opened with map and snap
   await p.screenshot({ path: join(shots, "alerts.png") });
   await berthing.click();
   await p.waitForSelector("h1:has-text('Illegal berthing')");
+  // The map is drawn once the zones have loaded, after the heading: wait for it.
+  await p.locator(".map svg path.zone").nth(10).waitFor({ timeout: 15_000 });
   assert.ok(await p.locator(".map svg path.zone").count() > 10, "the alert's map");
   assert.equal(await p.locator(".map circle.hit").count(), 1, "the alert's position highlighted");
   // The marked thumbnail, loaded.
