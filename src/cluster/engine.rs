@@ -406,7 +406,7 @@ async fn run_partition(
     let took = Instant::now();
     let r = reference.borrow_and_update().clone();
     let mut updates = Vec::new();
-    let (mut detector, mut last) = match shared.store.partition_snapshot(p).await? {
+    let (mut detector, last) = match shared.store.partition_snapshot(p).await? {
         Some(s) => {
             let (d, ended) = Detector::restore(
                 s.state.as_slice(),
@@ -455,20 +455,23 @@ async fn run_partition(
     let mut lost: u32;
     'consumer: loop {
         lost = 0;
-        let mut consumer = match consumer_from(&shared.js, OBS_STREAM, &name, &subject, last).await
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!("partition {p}: consumer: {e:#}; trying again");
-                // The request has waited out its timeout already.
-                tokio::time::sleep(RETRY_AFTER).await;
-                if *stop.borrow() {
-                    break;
+        let mut consumer =
+            match consumer_from(&shared.js, OBS_STREAM, &name, &subject, part.last).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("partition {p}: consumer: {e:#}; trying again");
+                    // The request has waited out its timeout already.
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    if *stop.borrow() {
+                        break;
+                    }
+                    continue;
                 }
-                continue;
-            }
-        };
-        tracing::info!("partition {p}: consuming after stream sequence {last}");
+            };
+        tracing::info!(
+            "partition {p}: consuming after stream sequence {}",
+            part.last
+        );
         loop {
             if *stop.borrow() {
                 break 'consumer;
@@ -481,10 +484,13 @@ async fn run_partition(
                     .replace_lists(r.registry.clone(), r.watchlist.clone());
                 part.store_updates().await?;
             }
-            let msgs = match fetch(&consumer, last).await {
+            let msgs = match fetch(&consumer, part.last).await {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!("partition {p}: fetching: {e}; starting over after {last}");
+                    tracing::warn!(
+                        "partition {p}: fetching: {e}; starting over after {}",
+                        part.last
+                    );
                     tokio::time::sleep(RETRY_AFTER).await;
                     continue 'consumer;
                 }
@@ -497,7 +503,6 @@ async fn run_partition(
                         "partition {p}: stream sequence {seq} is unreadable ({e}); skipped"
                     ),
                 }
-                last = seq;
                 part.last = seq;
             }
             part.store_vessels().await;
@@ -517,7 +522,7 @@ async fn run_partition(
                     continue 'consumer;
                 }
                 if shared.drain && idle >= 2 && why == Quiet::CaughtUp {
-                    tracing::info!("partition {p}: drained at stream sequence {last}");
+                    tracing::info!("partition {p}: drained at stream sequence {}", part.last);
                     return Ok(());
                 }
             } else {

@@ -55,8 +55,10 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                 None => tracing::info!(receiver = %cfg.name, mode = ?cfg.mode, "started"),
             }
         }
-        let mut dedup = Dedup::default();
-        let mut gate = Gate::new(&EngineConfig::default());
+        let mut fold = Fold {
+            dedup: Dedup::default(),
+            gate: Gate::new(&EngineConfig::default()),
+        };
         let mut round: Vec<ais::Observation> = Vec::new();
         let mut report = Instant::now();
         let (mut reported, started) = (0u64, Instant::now());
@@ -73,26 +75,10 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => Some(Vec::new()),
             };
             let Some(batch) = batch else { break };
-            let mut take = |batch: Batch, round: &mut Vec<ais::Observation>| {
-                for i in batch {
-                    let o = i.observation;
-                    if !dedup.admit(i.key, o.event_time_ms, o.station.as_deref()) {
-                        continue;
-                    }
-                    match gate.admit(&o) {
-                        Admit::Now => round.push(o),
-                        Admit::Held => {}
-                        Admit::WithHeld(h) => {
-                            round.push(*h);
-                            round.push(o);
-                        }
-                    }
-                }
-            };
-            take(batch, &mut round);
+            fold.take(batch, &mut round);
             while round.len() < ROUND_MAX {
                 match rx.try_recv() {
-                    Ok(b) => take(b, &mut round),
+                    Ok(b) => fold.take(b, &mut round),
                     Err(_) => break,
                 }
             }
@@ -114,19 +100,40 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         running.join(Duration::from_secs(5)).await;
         // What the receivers handed over last.
         while let Ok(b) = rx.try_recv() {
-            for i in b {
-                let o = i.observation;
-                if dedup.admit(i.key, o.event_time_ms, o.station.as_deref())
-                    && let Admit::Now = gate.admit(&o)
-                {
-                    round.push(o);
-                }
-            }
+            fold.take(b, &mut round);
         }
         publisher.publish(&mut round).await;
         eprintln!("ingest stopped: {} entries published", publisher.numbering.seq);
         anyhow::Ok(())
     })
+}
+
+/// Copies from several towers folded, then the late and future policy: what a round takes.
+struct Fold {
+    dedup: Dedup,
+    gate: Gate,
+}
+
+impl Fold {
+    fn take(&mut self, batch: Batch, round: &mut Vec<ais::Observation>) {
+        for i in batch {
+            let o = i.observation;
+            if !self
+                .dedup
+                .admit(i.key, o.event_time_ms, o.station.as_deref())
+            {
+                continue;
+            }
+            match self.gate.admit(&o) {
+                Admit::Now => round.push(o),
+                Admit::Held => {}
+                Admit::WithHeld(h) => {
+                    round.push(*h);
+                    round.push(o);
+                }
+            }
+        }
+    }
 }
 
 /// Numbers entries and publishes rounds.
