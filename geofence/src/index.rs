@@ -77,6 +77,120 @@ pub struct ZoneIndex {
     area_tree: RTree<Entry>,
     grid: Grid,
     gate_tree: RTree<GateEntry>,
+    gate_cells: GateCells,
+}
+
+/// Which cells of a coarse raster any gate segment's bounding box meets: one bit each,
+/// small enough to stay in cache. Nearly every movement meets no gate, and this answers
+/// that from one bit where the R-tree walks three or four nodes, each a cache miss once
+/// 50 k vessels' state streams through the cache (measured: ~120 ns of a ~700 ns update
+/// with 100 k zones and 200 gates). Exact as a filter: two boxes that meet share a point,
+/// and that point's cell is marked and lies in the movement's cell range.
+#[derive(Debug, Default)]
+struct GateCells {
+    min_x: f64,
+    min_y: f64,
+    max_x: f64,
+    max_y: f64,
+    /// cells per degree
+    sx: f64,
+    sy: f64,
+    nx: usize,
+    ny: usize,
+    bits: Vec<u64>,
+}
+
+impl GateCells {
+    /// At most 2^18 cells: 32 KiB of bits.
+    const MAX_CELLS: usize = 1 << 18;
+    /// Cells at least this wide (metres): a report's movement spans one or two.
+    const MIN_CELL_M: f64 = 250.0;
+    /// A movement spanning more cells than this goes straight to the R-tree.
+    const MAX_SPAN: usize = 16;
+
+    fn new(boxes: &[(Coord<f64>, Coord<f64>)]) -> GateCells {
+        let Some(first) = boxes.first() else {
+            return GateCells::default();
+        };
+        let (mut lo, mut hi) = *first;
+        for (a, b) in boxes {
+            lo = Coord {
+                x: lo.x.min(a.x),
+                y: lo.y.min(a.y),
+            };
+            hi = Coord {
+                x: hi.x.max(b.x),
+                y: hi.y.max(b.y),
+            };
+        }
+        let (w, h) = ((hi.x - lo.x).max(1e-9), (hi.y - lo.y).max(1e-9));
+        // Metres per degree, to shape the cells square on the water.
+        let (m_x, m_y) = (
+            111_195.0 * lo.y.to_radians().cos().abs().max(0.01),
+            111_195.0,
+        );
+        let aspect = (w * m_x) / (h * m_y);
+        let cells_of_min = (w * m_x) * (h * m_y) / (Self::MIN_CELL_M * Self::MIN_CELL_M);
+        let target = cells_of_min.clamp(1.0, Self::MAX_CELLS as f64);
+        let nx = ((target * aspect).sqrt().round() as usize).clamp(1, Self::MAX_CELLS);
+        let ny = ((target / nx as f64).round() as usize).clamp(1, Self::MAX_CELLS / nx);
+        let mut g = GateCells {
+            min_x: lo.x,
+            min_y: lo.y,
+            max_x: hi.x,
+            max_y: hi.y,
+            sx: nx as f64 / w,
+            sy: ny as f64 / h,
+            nx,
+            ny,
+            bits: vec![0; (nx * ny).div_ceil(64)],
+        };
+        for (a, b) in boxes {
+            let (c0, c1) = (g.col(a.x), g.col(b.x));
+            for r in g.row(a.y)..=g.row(b.y) {
+                for c in c0..=c1 {
+                    let k = r * nx + c;
+                    g.bits[k / 64] |= 1 << (k % 64);
+                }
+            }
+        }
+        g
+    }
+
+    /// The column of x, clamped to the raster: monotone in x, which is all the filter needs.
+    fn col(&self, x: f64) -> usize {
+        (((x - self.min_x) * self.sx).max(0.0) as usize).min(self.nx - 1)
+    }
+
+    fn row(&self, y: f64) -> usize {
+        (((y - self.min_y) * self.sy).max(0.0) as usize).min(self.ny - 1)
+    }
+
+    /// False when no gate's box can meet the box (min, max); true when one may (or the box
+    /// is too large or not a number to tell).
+    #[inline]
+    fn may_meet(&self, min: (f64, f64), max: (f64, f64)) -> bool {
+        if self.bits.is_empty() {
+            return false;
+        }
+        if !(min.0.is_finite() && min.1.is_finite() && max.0.is_finite() && max.1.is_finite()) {
+            return true;
+        }
+        if max.0 < self.min_x || min.0 > self.max_x || max.1 < self.min_y || min.1 > self.max_y {
+            return false;
+        }
+        let (c0, c1) = (self.col(min.0), self.col(max.0));
+        let (r0, r1) = (self.row(min.1), self.row(max.1));
+        if (c1 - c0 + 1) * (r1 - r0 + 1) > Self::MAX_SPAN {
+            return true;
+        }
+        (r0..=r1).any(|r| {
+            (c0..=c1).any(|c| {
+                let k = r * self.nx + c;
+                self.bits[k / 64] & (1 << (k % 64)) != 0
+            })
+        })
+    }
 }
 
 fn rect(min: Coord<f64>, max: Coord<f64>) -> Rectangle<[f64; 2]> {
@@ -95,6 +209,7 @@ impl ZoneIndex {
             .collect();
         let mut boxes = Vec::new();
         let mut segments = Vec::new();
+        let mut gate_boxes = Vec::new();
         for (i, z) in zones.iter().enumerate() {
             let i = i as ZoneIdx;
             match &z.shape {
@@ -106,6 +221,7 @@ impl ZoneIndex {
                 Shape::Gate(line) => {
                     for (k, l) in line.lines().enumerate() {
                         let r = l.bounding_rect();
+                        gate_boxes.push((r.min(), r.max()));
                         segments.push(GeomWithData::new(rect(r.min(), r.max()), (i, k as u32)));
                     }
                 }
@@ -117,6 +233,7 @@ impl ZoneIndex {
             areas,
             area_tree: RTree::bulk_load(boxes),
             gate_tree: RTree::bulk_load(segments),
+            gate_cells: GateCells::new(&gate_boxes),
         }
     }
 
@@ -269,7 +386,11 @@ impl ZoneIndex {
         if a == b {
             return out;
         }
-        let env = AABB::from_corners([a.0.min(b.0), a.1.min(b.1)], [a.0.max(b.0), a.1.max(b.1)]);
+        let (min, max) = ((a.0.min(b.0), a.1.min(b.1)), (a.0.max(b.0), a.1.max(b.1)));
+        if !self.gate_cells.may_meet(min, max) {
+            return out;
+        }
+        let env = AABB::from_corners([min.0, min.1], [max.0, max.1]);
         let mut hits: Vec<(ZoneIdx, u32)> = self
             .gate_tree
             .locate_in_envelope_intersecting(&env)
@@ -334,4 +455,51 @@ fn crossing(g: Line<f64>, a: (f64, f64), b: (f64, f64)) -> Option<Direction> {
     } else {
         Direction::RightToLeft
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::LineString;
+    use proptest::prelude::*;
+
+    fn gate(id: usize, pts: &[(f64, f64)]) -> Zone {
+        Zone {
+            id: format!("g{id}"),
+            kind: crate::zone::ZoneKind::Checkpoint,
+            name: None,
+            shape: Shape::Gate(LineString::from(pts.to_vec())),
+            license: None,
+            speed_limit_kn: None,
+        }
+    }
+
+    proptest! {
+        /// The gate cells only skip movements whose box meets no gate's box: crossings
+        /// through them equal every segment tested, for short moves and long ones.
+        #[test]
+        fn gate_cells_never_hide_a_crossing(
+            gates in proptest::collection::vec(
+                proptest::collection::vec((120.0f64..120.2, 30.0f64..30.1), 2..4), 1..30),
+            moves in proptest::collection::vec(
+                ((120.0f64..120.2, 30.0f64..30.1), (-0.01f64..0.01, -0.01f64..0.01)), 300),
+        ) {
+            let index = ZoneIndex::new(
+                gates.iter().enumerate().map(|(i, g)| gate(i, g)).collect(),
+            );
+            for (i, ((x, y), (dx, dy))) in moves.into_iter().enumerate() {
+                // Every tenth move is long: it spans too many cells for the filter.
+                let k = if i % 10 == 0 { 10.0 } else { 1.0 };
+                let (a, b) = ((x, y), (x + dx * k, y + dy * k));
+                prop_assert_eq!(index.crossings(a, b), index.crossings_brute(a, b));
+            }
+            // Movements that end exactly on a gate's vertex.
+            for g in &gates {
+                let b = g[0];
+                let a = (b.0 - 0.0005, b.1 - 0.0003);
+                prop_assert_eq!(index.crossings(a, b), index.crossings_brute(a, b));
+                prop_assert_eq!(index.crossings(b, a), index.crossings_brute(b, a));
+            }
+        }
+    }
 }
