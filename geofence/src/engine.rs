@@ -63,9 +63,7 @@ use ais::Observation;
 
 use crate::event::{Event, EventKind};
 use crate::index::{ZoneIdx, ZoneIndex};
-use crate::track::{
-    AnchorZones, Fix, Membership, Pending, Run, Statics, StopState, Vessel, metres,
-};
+use crate::track::{Fix, LastLookup, Membership, Pending, Run, Statics, StopState, Vessel, metres};
 
 /// Thresholds; every one has a default.
 #[derive(Debug, Clone)]
@@ -236,7 +234,7 @@ impl Engine {
         let remap = index.renumbering(old_ids);
         for v in self.vessels.values_mut() {
             // Indices change with the zone set: look up again.
-            v.anchor_zones = None;
+            v.last_lookup = None;
             v.zones
                 .retain_mut(|m| remap(m.zone).map(|n| m.zone = n).is_some());
             v.zones.sort_by_key(|m| m.zone);
@@ -435,18 +433,27 @@ impl Engine {
             .or_else(|| settling_at(cfg, &v.stop))
             .unwrap_or(fix.position());
         self.raw.clear();
-        match v.anchor_zones {
-            Some(a) if anchor.is_some() && metres(a.at, at) <= cfg.anchor_slack_m => {
-                self.raw.extend_from_slice(a.zones());
+        // The brute-force oracle has no grid, so no keys: it looks up every time.
+        let spot = (!cfg.brute_force).then(|| index.spot(at.0, at.1));
+        match &mut v.last_lookup {
+            Some(l) if anchor.is_some() && l.anchored && metres(l.at, at) <= cfg.anchor_slack_m => {
+                self.raw.extend_from_slice(l.zones());
+            }
+            // The index would answer the same here: as good as a lookup at `at`.
+            Some(l) if spot.is_some_and(|s| l.key.is_some_and(|k| k.holds(s))) => {
+                self.raw.extend_from_slice(l.zones());
+                l.at = at;
+                l.anchored = anchor.is_some();
             }
             _ => {
                 self.stats.lookups += 1;
-                if cfg.brute_force {
+                let key = if cfg.brute_force {
                     index.lookup_brute_into(at.0, at.1, &mut self.raw);
+                    None
                 } else {
-                    index.lookup_into(at.0, at.1, &mut self.raw);
-                }
-                v.anchor_zones = anchor.and_then(|_| AnchorZones::new(at, &self.raw));
+                    index.lookup_keyed_into(at.0, at.1, &mut self.raw)
+                };
+                v.last_lookup = LastLookup::new(at, key, anchor.is_some(), &self.raw);
             }
         }
         update_zones(cfg, v, &self.raw, &fix, out);

@@ -29,7 +29,33 @@ struct Entry {
     inside: [u64; WORDS],
     mixed: [u64; WORDS],
     zone: ZoneIdx,
+    /// The zone holds the whole cell (in the struct's padding).
+    whole: bool,
 }
+
+/// Where a point falls in the grid: its cell and sub-cell, or [`Spot::OUTSIDE`] the grid.
+/// As the key of a cached answer ([`Grid::lookup`]), `sub` may be [`Spot::WHOLE_CELL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spot {
+    cell: u32,
+    sub: u16,
+}
+
+impl Spot {
+    /// Every point outside the grid: no area holds any.
+    pub const OUTSIDE: Spot = Spot {
+        cell: u32::MAX,
+        sub: 0,
+    };
+    const WHOLE_CELL: u16 = u16::MAX;
+
+    /// Whether an answer keyed `self` holds at a point at `at`.
+    #[inline]
+    pub fn holds(self, at: Spot) -> bool {
+        self.cell == at.cell && (self.sub == at.sub || self.sub == Self::WHOLE_CELL)
+    }
+}
+
 /// Cells per zone: finer cells answer more points without an area test. The grid spans
 /// the whole extent while docks line narrow river banks, so most cells are empty and the
 /// cells near docks are still coarse next to them (a 275 m cell at 16 per zone for
@@ -114,29 +140,41 @@ impl Grid {
         }
     }
 
+    /// The cell and sub-cell of (x, y): arithmetic only, no memory of the grid's touched.
+    #[inline]
+    pub fn spot(&self, x: f64, y: f64) -> Spot {
+        let Some(g) = &self.raster else {
+            return Spot::OUTSIDE;
+        };
+        let fx = (x - g.min_x) * self.sx;
+        let fy = (y - g.min_y) * self.sy;
+        // NaN and points outside the extent fail these tests.
+        if !(fx >= 0.0 && fy >= 0.0 && fx <= g.nx as f64 && fy <= g.ny as f64) {
+            return Spot::OUTSIDE;
+        }
+        let (c, r) = ((fx as usize).min(g.nx - 1), (fy as usize).min(g.ny - 1));
+        let sc = (((fx - c as f64) * SUB as f64) as usize).min(SUB - 1);
+        let sr = (((fy - r as f64) * SUB as f64) as usize).min(SUB - 1);
+        Spot {
+            cell: (r * g.nx + c) as u32,
+            sub: (sr * SUB + sc) as u16,
+        }
+    }
+
+    fn entries_at(&self, s: Spot) -> &[Entry] {
+        if s == Spot::OUTSIDE {
+            return &[];
+        }
+        let k = s.cell as usize;
+        &self.entries[self.start[k] as usize..self.start[k + 1] as usize]
+    }
+
     /// Candidates for (x, y): (zone, whether the zone must be asked) in zone order.
     #[inline]
     pub fn candidates(&self, x: f64, y: f64) -> impl Iterator<Item = (ZoneIdx, bool)> + '_ {
-        let (slice, bit) = match &self.raster {
-            Some(g) => {
-                let fx = (x - g.min_x) * self.sx;
-                let fy = (y - g.min_y) * self.sy;
-                // NaN and points outside the extent fail these tests.
-                if fx >= 0.0 && fy >= 0.0 && fx <= g.nx as f64 && fy <= g.ny as f64 {
-                    let (c, r) = ((fx as usize).min(g.nx - 1), (fy as usize).min(g.ny - 1));
-                    let k = r * g.nx + c;
-                    let sc = (((fx - c as f64) * SUB as f64) as usize).min(SUB - 1);
-                    let sr = (((fy - r as f64) * SUB as f64) as usize).min(SUB - 1);
-                    (
-                        &self.entries[self.start[k] as usize..self.start[k + 1] as usize],
-                        sr * SUB + sc,
-                    )
-                } else {
-                    (&[][..], 0)
-                }
-            }
-            None => (&[][..], 0),
-        };
+        let s = self.spot(x, y);
+        let slice = self.entries_at(s);
+        let bit = s.sub as usize;
         let (word, bit) = (bit / 64, 1u64 << (bit % 64));
         slice.iter().filter_map(move |e| {
             if e.mixed[word] & bit != 0 {
@@ -147,6 +185,43 @@ impl Grid {
                 None
             }
         })
+    }
+
+    /// Appends the zones holding (x, y) to `out` in zone order, `ask(zone)` answering those
+    /// whose edge crosses the point's sub-cell; returns the key under which the answer holds
+    /// for other points (see [`Spot::holds`]): the whole cell when every zone there holds
+    /// all of it, the sub-cell when no zone had to be asked, none when one had.
+    #[inline]
+    pub fn lookup(
+        &self,
+        x: f64,
+        y: f64,
+        out: &mut Vec<ZoneIdx>,
+        mut ask: impl FnMut(ZoneIdx) -> bool,
+    ) -> Option<Spot> {
+        let s = self.spot(x, y);
+        let bit = s.sub as usize;
+        let (word, bit) = (bit / 64, 1u64 << (bit % 64));
+        let (mut whole, mut asked) = (true, false);
+        for e in self.entries_at(s) {
+            whole &= e.whole;
+            if e.mixed[word] & bit != 0 {
+                asked = true;
+                if ask(e.zone) {
+                    out.push(e.zone);
+                }
+            } else if e.inside[word] & bit != 0 {
+                out.push(e.zone);
+            }
+        }
+        if whole {
+            Some(Spot {
+                sub: Spot::WHOLE_CELL,
+                ..s
+            })
+        } else {
+            (!asked).then_some(s)
+        }
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -201,6 +276,7 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                             inside: [!0; WORDS],
                             mixed: [0; WORDS],
                             zone: z,
+                            whole: true,
                         },
                     ));
                 }
@@ -252,6 +328,7 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                         inside,
                         mixed,
                         zone: z,
+                        whole: inside.iter().all(|&w| w == !0),
                     },
                 ));
             }

@@ -41,6 +41,7 @@ use rstar::{AABB, RTree};
 
 use crate::area::Area;
 use crate::grid::Grid;
+pub use crate::grid::Spot;
 use crate::zone::{Shape, Zone};
 
 /// Index of a zone in its [`ZoneIndex`].
@@ -322,7 +323,42 @@ impl ZoneIndex {
 
     /// Appends every area zone holding (lon, lat) to `out`, sorted by index.
     pub fn lookup_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) {
-        out.extend(self.zone_indices_at(lon, lat));
+        self.lookup_keyed_into(lon, lat, out);
+    }
+
+    /// [`ZoneIndex::lookup_into`], returning the key under which the same answer holds at
+    /// other points: any point whose [`ZoneIndex::spot`] the key [`Spot::holds`] (none
+    /// when a zone's edge passes so near that only the point itself is known).
+    ///
+    /// ```
+    /// use geofence::index::ZoneIndex;
+    /// use geofence::zone::load_geojson;
+    ///
+    /// // A dock 1 km across: its middle is far from any edge.
+    /// let zones = load_geojson(r#"{"type":"FeatureCollection","features":[
+    ///   {"type":"Feature","id":"dock","properties":{"kind":"dock"},"geometry":{"type":"Polygon",
+    ///    "coordinates":[[[120.0,30.0],[120.01,30.0],[120.01,30.01],[120.0,30.01],[120.0,30.0]]]}}
+    /// ]}"#).zones;
+    /// let index = ZoneIndex::new(zones);
+    /// let mut found = Vec::new();
+    /// let key = index.lookup_keyed_into(120.005, 30.005, &mut found).unwrap();
+    /// assert_eq!(found, [0]);
+    /// // A point 5 m away is answered alike without asking the index again.
+    /// assert!(key.holds(index.spot(120.00505, 30.005)));
+    /// // One outside the dock is not.
+    /// assert!(!key.holds(index.spot(120.02, 30.005)));
+    /// ```
+    #[inline]
+    pub fn lookup_keyed_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) -> Option<Spot> {
+        self.grid
+            .lookup(lon, lat, out, |i| self.area_contains(i, lon, lat))
+    }
+
+    /// Where (lon, lat) falls in the index's grid: arithmetic only, to match against the
+    /// key of an earlier answer.
+    #[inline]
+    pub fn spot(&self, lon: f64, lat: f64) -> Spot {
+        self.grid.spot(lon, lat)
     }
 
     /// [`ZoneIndex::lookup_into`] without the R-tree or the rasters: every zone, the exact

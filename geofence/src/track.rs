@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use ais::Text;
 use ais::observation::{Observation, PersonsOnBoard};
 
-use crate::index::ZoneIdx;
+use crate::index::{Spot, ZoneIdx};
 
 /// Metres per degree of latitude (mean Earth radius 6 371 km).
 pub const M_PER_DEG: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
@@ -15,10 +15,35 @@ pub const M_PER_DEG: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
 /// within 0.1 % of the great-circle distance below 10 km, which is all a stop or a jump
 /// test needs, at a fraction of haversine's cost on the per-fix path.
 pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let k = ((a.1 + b.1) * 0.5).to_radians().cos();
+    let k = cos_lat(((a.1 + b.1) * 0.5).to_radians());
     let dx = (b.0 - a.0) * k;
     let dy = b.1 - a.1;
     (dx * dx + dy * dy).sqrt() * M_PER_DEG
+}
+
+/// cos(x) for a latitude (|x| <= pi/2): the Taylor series to x^16, within 1e-12 there.
+/// Several distances are taken per fix and libm's `cos` was ~6 % of the engine's time.
+#[inline]
+fn cos_lat(x: f64) -> f64 {
+    if x.is_nan() || x.abs() > std::f64::consts::FRAC_PI_2 {
+        return x.cos();
+    }
+    let x2 = x * x;
+    // 1 - x^2/2! + x^4/4! - ... + x^16/16!, in Horner form.
+    let mut c = 1.0 / 20_922_789_888_000.0;
+    for d in [
+        -1.0 / 87_178_291_200.0,
+        1.0 / 479_001_600.0,
+        -1.0 / 3_628_800.0,
+        1.0 / 40_320.0,
+        -1.0 / 720.0,
+        1.0 / 24.0,
+        -0.5,
+        1.0,
+    ] {
+        c = c * x2 + d;
+    }
+    c
 }
 
 /// One position report.
@@ -221,27 +246,40 @@ pub struct Vessel {
     /// per-vessel core small.
     pub statics: Option<Box<Statics>>,
     pub history: History,
-    /// The zones found at a stopped vessel's anchor, while the anchor stays put.
-    /// A cache of the zones at the anchor, looked up again after a snapshot or zone edit.
+    /// The zones found at the vessel's last lookup; gone after a snapshot or zone edit.
     #[serde(skip)]
-    pub anchor_zones: Option<AnchorZones>,
+    pub last_lookup: Option<LastLookup>,
 }
 
-/// A stopped vessel's last zone lookup: where, and what it found (inline, no heap).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AnchorZones {
+/// A vessel's last zone lookup: where, what it found (inline, no heap), and where else the
+/// same answer holds. It spares most lookups: a stopped vessel's answer stands while its
+/// anchor stays within `anchor_slack_m` (a rule), and any vessel still where the key says the
+/// index gives the same answer has it (a fact of the index).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LastLookup {
     pub at: (f64, f64),
+    /// Where else the answer holds ([`crate::index::ZoneIndex::lookup_keyed_into`]).
+    pub key: Option<Spot>,
+    /// Looked up at a stopped vessel's anchor.
+    pub anchored: bool,
     pub len: u8,
-    pub zones: [ZoneIdx; AnchorZones::CAP],
+    pub zones: [ZoneIdx; LastLookup::CAP],
 }
 
-impl AnchorZones {
+impl LastLookup {
     pub const CAP: usize = 6;
 
     /// None when there are too many zones to hold.
-    pub fn new(at: (f64, f64), zones: &[ZoneIdx]) -> Option<AnchorZones> {
-        let mut a = AnchorZones {
+    pub fn new(
+        at: (f64, f64),
+        key: Option<Spot>,
+        anchored: bool,
+        zones: &[ZoneIdx],
+    ) -> Option<LastLookup> {
+        let mut a = LastLookup {
             at,
+            key,
+            anchored,
             len: zones.len() as u8,
             zones: [0; Self::CAP],
         };
@@ -267,7 +305,7 @@ impl Vessel {
             pending: Vec::new(),
             statics: None,
             history: History::new(history_cap, history_step_ms),
-            anchor_zones: None,
+            last_lookup: None,
         }
     }
 
@@ -355,6 +393,16 @@ mod nan_as_null {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cos_lat_is_cos() {
+        for k in -1000..=1000 {
+            let x = f64::from(k) / 1000.0 * std::f64::consts::FRAC_PI_2;
+            assert!((cos_lat(x) - x.cos()).abs() < 1e-12, "{x}");
+        }
+        assert_eq!(cos_lat(4.0), 4f64.cos());
+        assert!(cos_lat(f64::NAN).is_nan());
+    }
 
     #[test]
     fn metres_matches_haversine_at_river_scale() {
