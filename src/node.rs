@@ -101,17 +101,20 @@ impl EngineLoop {
                     self.counters
                         .messages
                         .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                    for i in batch {
+                    let mut admitted = Vec::with_capacity(batch.len());
+                    for i in &batch {
                         let o = &i.observation;
                         if dedup.admit(i.key, o.event_time_ms, o.station.as_deref()) {
                             self.counters.admitted.fetch_add(1, Ordering::Relaxed);
                             if let Err(e) = self.persist.journal(o) {
                                 journal_failed(&e);
                             }
-                            self.detector.observe(o, &mut updates);
+                            admitted.push(o);
                             touched.push(o.mmsi);
                         }
                     }
+                    self.detector
+                        .observe_all(admitted.iter().copied(), &mut updates);
                 }
             }
             if !self.flush(&mut updates, &mut touched, &mut last_stored) {

@@ -77,6 +77,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
     let mut pending = Pending::default();
     let mut decoder_stats = Stats::default();
     let mut updates = Vec::new();
+    let mut batch: Vec<Observation> = Vec::with_capacity(256);
     for path in &opts.logs {
         let input: Box<dyn Read> = if path == Path::new("-") {
             Box::new(io::stdin().lock())
@@ -103,13 +104,19 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                 if let Output::Ais(m) = o {
                     let obs = Observation::from_ais(&m, clock);
                     clock = clock.max(obs.event_time_ms);
-                    detector.observe(&obs, &mut updates);
+                    batch.push(obs);
                 }
             });
-            if !updates.is_empty() {
+            // Taken in batches: the engine fetches each report's state a few ahead.
+            if batch.len() >= 256 {
+                detector.observe_all(batch.iter(), &mut updates);
+                batch.clear();
                 write_updates(&mut pending, &mut updates, &mut out)?;
             }
         }
+        detector.observe_all(batch.iter(), &mut updates);
+        batch.clear();
+        write_updates(&mut pending, &mut updates, &mut out)?;
         decoder.finish(&mut |_| {});
         add(&mut decoder_stats, decoder.stats());
     }

@@ -6,9 +6,9 @@
 use std::io::Cursor;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use image::RgbImage;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::{self, FilterType};
-use image::RgbImage;
 use video::annotate::{self, Note, THUMB_WIDTH, WEB_WIDTH};
 use video::camera::Camera;
 use video::render::{Seen, view};
@@ -32,13 +32,12 @@ fn frames() -> [(&'static str, Vec<u8>); 2] {
         utc_offset_minutes: 0,
         ptz: None,
     };
-    let boats = [(120.002, 30.0001), (120.0025, 29.9995), (120.0015, 30.0006)].map(|(lon, lat)| {
-        Seen {
+    let boats =
+        [(120.002, 30.0001), (120.0025, 29.9995), (120.0015, 30.0006)].map(|(lon, lat)| Seen {
             lon,
             lat,
             length_m: 45.0,
-        }
-    });
+        });
     let clean = view(
         &cam,
         &boats,

@@ -4,8 +4,10 @@
 //! ```text
 //! geofence-peers riverwatch ZONES POINTS [ROUNDS]   lookups: every zone holding each point
 //! geofence-peers rstar-geo  ZONES POINTS [ROUNDS]   the same with rstar + geo::Contains
-//! geofence-peers stream     ZONES POINTS [--vessels N] [--rounds R]
-//!                                                   N vessels reporting every 10 s, engine kept
+//! geofence-peers stream     ZONES POINTS [--vessels N] [--rounds R] [--one-by-one]
+//!                                                   N vessels reporting every 10 s, engine kept;
+//!                                                   each round as one batch (`observe_all`),
+//!                                                   or one report at a time (`observe`)
 //! geofence-peers load       ZONES                   parse + validate + index the zones file
 //! ```
 //! Each prints one JSON line. Timed passes follow one untimed warm-up; the median is
@@ -139,6 +141,7 @@ fn stream(
     points_path: &str,
     vessels: usize,
     rounds: usize,
+    one_by_one: bool,
 ) -> anyhow::Result<()> {
     const T0: i64 = 1_763_800_000_000;
     let index = ZoneIndex::new(load_zones(zones_path)?);
@@ -195,17 +198,26 @@ fn stream(
     let mut enter_exit = 0u64;
     let mut still_exits = 0u64;
     for round in 0..rounds {
+        // Built inside the timed part, as when each was observed as it was made.
         let t = Instant::now();
-        for v in 0..vessels {
-            let (x, y, sog) = position(v, round, &mut rng);
-            let o = ais::Observation {
-                mmsi: 200_000_000 + v as u32,
-                event_time_ms: T0 + round as i64 * 10_000 + v as i64 * 10_000 / vessels as i64,
-                position: Some((x, y)),
-                sog_kn: Some(sog),
-                ..ais::Observation::default()
-            };
-            engine.observe(&o, &mut events);
+        let obs: Vec<ais::Observation> = (0..vessels)
+            .map(|v| {
+                let (x, y, sog) = position(v, round, &mut rng);
+                ais::Observation {
+                    mmsi: 200_000_000 + v as u32,
+                    event_time_ms: T0 + round as i64 * 10_000 + v as i64 * 10_000 / vessels as i64,
+                    position: Some((x, y)),
+                    sog_kn: Some(sog),
+                    ..ais::Observation::default()
+                }
+            })
+            .collect();
+        if one_by_one {
+            for o in &obs {
+                engine.observe(o, &mut events);
+            }
+        } else {
+            engine.observe_all(obs.iter(), &mut events);
         }
         secs.push(t.elapsed().as_secs_f64());
         for e in events
@@ -232,7 +244,8 @@ fn stream(
     let bytes: usize = engine.vessels().map(|v| v.bytes_without_history()).sum();
     let updates_total = (vessels * rounds) as f64;
     println!(
-        "{{\"peer\":\"riverwatch-stream\",\"zones\":{zones},\"vessels\":{vessels},\"rounds\":{rounds},\"updates_per_s\":{:.0},\"seconds_per_round\":{per_round:.6},\"bytes_per_vessel\":{},\"raw_flips_per_update\":{:.4},\"enter_exit_per_update\":{:.4},\"still_raw_flips_per_update\":{:.4},\"still_exits_per_update\":{:.4},\"lookups_per_update\":{:.3}}}",
+        "{{\"peer\":\"riverwatch-stream\",\"mode\":\"{}\",\"zones\":{zones},\"vessels\":{vessels},\"rounds\":{rounds},\"updates_per_s\":{:.0},\"seconds_per_round\":{per_round:.6},\"bytes_per_vessel\":{},\"raw_flips_per_update\":{:.4},\"enter_exit_per_update\":{:.4},\"still_raw_flips_per_update\":{:.4},\"still_exits_per_update\":{:.4},\"lookups_per_update\":{:.3}}}",
+        if one_by_one { "one_by_one" } else { "batch" },
         updates / per_round,
         bytes / vessels.max(1),
         raw_flips as f64 / (vessels * rounds.saturating_sub(1)).max(1) as f64,
@@ -285,14 +298,21 @@ fn main() -> anyhow::Result<()> {
             None => Ok(default),
         }
     };
-    let usage = "usage: geofence-peers (riverwatch|rstar-geo) ZONES POINTS [ROUNDS] | stream ZONES POINTS [--vessels N] [--rounds R] | load ZONES";
+    let usage = "usage: geofence-peers (riverwatch|rstar-geo) ZONES POINTS [ROUNDS] | stream ZONES POINTS [--vessels N] [--rounds R] [--one-by-one] | load ZONES";
     match (arg(0), arg(1), arg(2)) {
         (Some("riverwatch"), Some(z), Some(p)) => {
             riverwatch(z, p, arg(3).map_or(Ok(3), str::parse)?)
         }
         (Some("rstar-geo"), Some(z), Some(p)) => rstar_geo(z, p, arg(3).map_or(Ok(3), str::parse)?),
         (Some("stream"), Some(z), Some(p)) => {
-            stream(z, p, flag("--vessels", 50_000)?, flag("--rounds", 20)?)
+            let one_by_one = args.iter().any(|a| a == "--one-by-one");
+            stream(
+                z,
+                p,
+                flag("--vessels", 50_000)?,
+                flag("--rounds", 20)?,
+                one_by_one,
+            )
         }
         (Some("load"), Some(z), _) => load(z),
         _ => bail!("{usage}"),

@@ -352,6 +352,54 @@ impl Engine {
         }
     }
 
+    /// [`Engine::observe`] for each observation in turn, fetching what each will read a
+    /// few observations ahead: with 50 k vessels the state of the next one is never in
+    /// cache, and an update spent most of its time waiting on memory.
+    pub fn observe_all<'a>(
+        &mut self,
+        obs: impl Iterator<Item = &'a Observation> + Clone,
+        out: &mut Vec<Event>,
+    ) {
+        let mut ahead = Ahead::new(obs.clone());
+        for o in obs {
+            ahead.fetch(self);
+            self.observe(o, out);
+        }
+    }
+
+    /// Asks the memory system for what observing `o` will read (its vessel's state, the
+    /// index cell at its position), so that a caller holding a batch can overlap those
+    /// cache misses with the work on the observations before it.
+    #[inline]
+    fn prefetch(&self, o: &Observation) {
+        if let Some(v) = self.vessels.get(&o.mmsi) {
+            let p = (v as *const Vessel).cast::<u8>();
+            for k in (0..std::mem::size_of::<Vessel>()).step_by(64) {
+                prefetch(p.wrapping_add(k));
+            }
+        }
+        if let Some((x, y)) = o.position {
+            self.index.prefetch(x, y);
+        }
+    }
+
+    /// The second step of [`Engine::prefetch`], nearer the observation: what the first
+    /// step's lines point to (the vessel's recent track and zones, the cell's entries).
+    #[inline]
+    fn prefetch_more(&self, o: &Observation) {
+        if let Some(v) = self.vessels.get(&o.mmsi) {
+            if let Some(f) = v.history.last() {
+                prefetch((f as *const Fix).cast());
+            }
+            if let Some(m) = v.zones.first() {
+                prefetch((m as *const Membership).cast());
+            }
+        }
+        if let Some((x, y)) = o.position {
+            self.index.prefetch_entries(x, y);
+        }
+    }
+
     /// Takes an observation [`Engine::admit`] let through.
     pub fn observe_admitted(&mut self, o: &Observation, out: &mut Vec<Event>) {
         self.stats.observations += 1;
@@ -732,4 +780,54 @@ fn judge(
             (Admit::Held, 1)
         }
     }
+}
+
+/// The look-ahead of a batch: the vessel's state and the index cell `FAR` observations
+/// ahead, then what those point to `NEAR` ahead, once they have arrived. Measured on the
+/// streaming bench (50 k vessels, 1 k-100 k zones): 4, 8 and 16 ahead all gain 25-40 %;
+/// 8 and 3 gave the flattest figures.
+#[derive(Debug, Clone)]
+pub struct Ahead<I> {
+    far: I,
+    near: I,
+}
+
+impl<'a, I: Iterator<Item = &'a Observation> + Clone> Ahead<I> {
+    const FAR: usize = 8;
+    const NEAR: usize = 3;
+
+    /// Ahead of a batch's first observation.
+    pub fn new(obs: I) -> Self {
+        let mut far = obs.clone();
+        let mut near = obs;
+        // `nth(n - 1)` skips n.
+        far.nth(Self::FAR - 1);
+        near.nth(Self::NEAR - 1);
+        Ahead { far, near }
+    }
+
+    /// Call once before each observation of the batch is taken.
+    #[inline]
+    pub fn fetch(&mut self, engine: &Engine) {
+        if let Some(o) = self.far.next() {
+            engine.prefetch(o);
+        }
+        if let Some(o) = self.near.next() {
+            engine.prefetch_more(o);
+        }
+    }
+}
+
+/// A hint to fetch the cache line at `p`; never faults, never changes a result.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault,
+    // whatever the address.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }

@@ -161,6 +161,23 @@ impl Grid {
         }
     }
 
+    /// Fetches the cell's offsets into cache (its entries follow from them).
+    #[inline]
+    pub fn prefetch(&self, x: f64, y: f64) {
+        let s = self.spot(x, y);
+        if s != Spot::OUTSIDE {
+            crate::engine::prefetch(self.start.as_ptr().wrapping_add(s.cell as usize).cast());
+        }
+    }
+
+    /// Fetches the cell's entries into cache (reading its offsets).
+    #[inline]
+    pub fn prefetch_entries(&self, x: f64, y: f64) {
+        if let Some(e) = self.entries_at(self.spot(x, y)).first() {
+            crate::engine::prefetch((e as *const Entry).cast());
+        }
+    }
+
     fn entries_at(&self, s: Spot) -> &[Entry] {
         if s == Spot::OUTSIDE {
             return &[];

@@ -354,6 +354,18 @@ impl ZoneIndex {
             .lookup(lon, lat, out, |i| self.area_contains(i, lon, lat))
     }
 
+    /// Fetches the grid cell of (lon, lat) into cache ahead of a lookup there.
+    #[inline]
+    pub fn prefetch(&self, lon: f64, lat: f64) {
+        self.grid.prefetch(lon, lat);
+    }
+
+    /// Fetches the grid entries of (lon, lat) into cache (best after [`ZoneIndex::prefetch`]).
+    #[inline]
+    pub fn prefetch_entries(&self, lon: f64, lat: f64) {
+        self.grid.prefetch_entries(lon, lat);
+    }
+
     /// Where (lon, lat) falls in the index's grid: arithmetic only, to match against the
     /// key of an earlier answer.
     #[inline]

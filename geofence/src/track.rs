@@ -364,6 +364,10 @@ impl History {
         self.fixes.iter()
     }
 
+    pub fn last(&self) -> Option<&Fix> {
+        self.fixes.back()
+    }
+
     pub fn len(&self) -> usize {
         self.fixes.len()
     }

@@ -165,8 +165,15 @@ fn run(zones: &[Zone], obs: &[Observation], brute_force: bool) -> Vec<Event> {
     };
     let mut e = Engine::new(ZoneIndex::new(zones.to_vec()), config);
     let mut events = Vec::new();
-    for o in obs {
-        e.observe(o, &mut events);
+    if brute_force {
+        for o in obs {
+            e.observe(o, &mut events);
+        }
+    } else {
+        // The indexed engine takes batches (fetching ahead), the oracle one at a time.
+        for batch in obs.chunks(13) {
+            e.observe_all(batch.iter(), &mut events);
+        }
     }
     events
 }

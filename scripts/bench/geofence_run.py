@@ -92,15 +92,48 @@ def main():
             best = max((g for g in group if g in rate), key=lambda g: rate[g], default=None)
             if best:
                 print(f"- riverwatch / fastest {group[0]} form ({best}): **{rw / rate[best]:.1f}x**")
-    for d in [x for x in a.stream_dirs.split(",") if x]:
-        zs, ps = os.path.join(d, "zones.geojson"), os.path.join(d, "points.f64")
-        for res in run_json([peers, "stream", zs, ps, "--vessels", "50000", "--rounds", "20"], a.cpu):
-            print(f"- streaming, {res['zones']:,} zones, {res['vessels']:,} vessels every 10 s: "
-                  f"**{res['updates_per_s']:,} updates/s/core**, {res['bytes_per_vessel']} bytes per vessel "
-                  f"(history excluded); vessels lying still with +-10 m GPS jitter: raw enter/exit flips per "
-                  f"update {res['still_raw_flips_per_update']}, emitted exits (flaps) per update "
-                  f"{res['still_exits_per_update']} (all vessels: {res['raw_flips_per_update']} raw, "
-                  f"{res['enter_exit_per_update']} emitted)")
+    # Streaming: each zone set in both modes (a round as one batch, `observe_all`, and one
+    # report at a time, `observe`), --runs times interleaved; medians.
+    dirs = [x for x in a.stream_dirs.split(",") if x]
+    stream = {}
+    with open(out_path, "a") as out:
+        for r in range(a.runs):
+            for d in dirs:
+                zs, ps = os.path.join(d, "zones.geojson"), os.path.join(d, "points.f64")
+                for mode in ([], ["--one-by-one"]):
+                    for res in run_json([peers, "stream", zs, ps, "--vessels", "50000", "--rounds", "20"]
+                                        + mode, a.cpu):
+                        res["run"] = r
+                        out.write(json.dumps(res) + "\n")
+                        stream.setdefault((res["zones"], res["mode"]), []).append(res)
+                        print(f"  stream {res['zones']:,} zones {res['mode']} run {r + 1}: "
+                              f"{res['updates_per_s']:,} updates/s", file=sys.stderr)
+    if stream:
+        print("\n## Streaming: 50,000 vessels every 10 s, zone state kept\n")
+        print("| zones | batch (`observe_all`) updates/s/core | one at a time (`observe`) | batch / one | "
+              "lookups per update | bytes per vessel | still vessels: raw flips / emitted exits per update |")
+        print("|---:|---:|---:|---:|---:|---:|---|")
+        med = {}
+        for zones in sorted({k[0] for k in stream}):
+            b, o = stream.get((zones, "batch"), []), stream.get((zones, "one_by_one"), [])
+            if not b or not o:
+                continue
+            mb = statistics.median(x["updates_per_s"] for x in b)
+            mo = statistics.median(x["updates_per_s"] for x in o)
+            med[zones] = (mb, mo)
+            x = b[0]
+            print(f"| {zones:,} | **{mb / 1e6:.2f} M** | {mo / 1e6:.2f} M | {mb / mo:.2f}x | "
+                  f"{x['lookups_per_update']} | {x['bytes_per_vessel']} | "
+                  f"{x['still_raw_flips_per_update']} / {x['still_exits_per_update']} |")
+        if len(med) > 1:
+            lo, hi = min(med), max(med)
+            for k, name in ((0, "batch"), (1, "one at a time")):
+                worst = min(m[k] for m in med.values())
+                flat = med[hi][k] / med[lo][k]
+                print(f"- {name}: {hi:,} zones / {lo:,} zones = **{flat:.2f}** (goal: within 20 %, >= 0.80); "
+                      f"slowest size {worst / 1e6:.2f} M updates/s (goal >= 2 M)")
+    for d in dirs:
+        zs = os.path.join(d, "zones.geojson")
         # Loading uses every core (parsing and preparing zones are parallel): time it both ways.
         one = run_json([peers, "load", zs], a.cpu)
         for res, all_ in zip(one, run_json([peers, "load", zs], None)):

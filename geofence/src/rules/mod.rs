@@ -503,6 +503,20 @@ impl Detector {
         }
     }
 
+    /// [`Detector::observe`] for each observation of a batch in turn, with the engine
+    /// fetching each one's state a few observations ahead ([`crate::engine::Ahead`]).
+    pub fn observe_all<'a>(
+        &mut self,
+        obs: impl Iterator<Item = &'a Observation> + Clone,
+        out: &mut Vec<AlertUpdate>,
+    ) {
+        let mut ahead = crate::engine::Ahead::new(obs.clone());
+        for o in obs {
+            ahead.fetch(&self.engine);
+            self.observe(o, out);
+        }
+    }
+
     /// Takes an observation that an [`crate::engine::Gate`] fed the whole stream has
     /// already let through: a partition of the stream, judged as one engine would have.
     pub fn observe_admitted(&mut self, o: &Observation, out: &mut Vec<AlertUpdate>) {
