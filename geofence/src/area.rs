@@ -43,8 +43,15 @@ impl Edge {
     /// edge never does).
     #[inline(always)]
     fn crossed_by_ray(&self, x: f64, y: f64) -> bool {
+        self.ray_at(y).is_some_and(|xi| x < xi)
+    }
+
+    /// Where a horizontal line at y crosses this edge under the crossing-number rule
+    /// (y in [y0, y1); never for a horizontal edge): the one expression every test uses.
+    #[inline(always)]
+    pub(crate) fn ray_at(&self, y: f64) -> Option<f64> {
         (self.y0 <= y && y < self.y1)
-            && x < self.x0 + (y - self.y0) * (self.x1 - self.x0) / (self.y1 - self.y0)
+            .then(|| self.x0 + (y - self.y0) * (self.x1 - self.x0) / (self.y1 - self.y0))
     }
 }
 

@@ -275,7 +275,17 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
     touching.sort_unstable();
     let mut out = Vec::new();
     let mut t = 0;
+    // Each row is walked left to right keeping, per sub-row, the parity of the zone's
+    // crossings left of the current cell. A point is inside when an odd number of
+    // crossings lie at or left of it (a ring crosses a whole line an even number of times,
+    // so this is the crossing-number rule read from the left); the walk starts left of the
+    // zone, where there are none. No point test is needed: measured on 100 k zones, the
+    // grid took ~0.9 s with one per run of sub-cells, millions in all.
+    let mut xs: Vec<f64> = Vec::new();
     for r in r0..=r1 {
+        let cy0 = g.min_y + r as f64 * g.ch;
+        let sub_ch = g.ch / SUB as f64;
+        let mut odd = [false; SUB];
         for c in c0..=c1 {
             let local = ((r - r0) * w + (c - c0)) as u32;
             let cell = (r * nx + c) as u32;
@@ -283,10 +293,9 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
             while t < touching.len() && touching[t].0 == local {
                 t += 1;
             }
-            let cx0 = g.min_x + c as f64 * g.cw;
-            let cy0 = g.min_y + r as f64 * g.ch;
             if from == t {
-                if a.contains(cx0 + 0.5 * g.cw, cy0 + 0.5 * g.ch) {
+                // No edge: one state for the whole cell, the same on every sub-row.
+                if odd[SUB / 2] {
                     out.push((
                         cell,
                         Entry {
@@ -299,11 +308,15 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                 }
                 continue;
             }
+            let cx0 = g.min_x + c as f64 * g.cw;
+            // The next cell's left side, by the same expression: each crossing falls in
+            // exactly one cell of the row.
+            let cx1 = g.min_x + (c + 1) as f64 * g.cw;
             let sub = Raster {
                 min_x: cx0,
                 min_y: cy0,
                 cw: g.cw / SUB as f64,
-                ch: g.ch / SUB as f64,
+                ch: sub_ch,
                 nx: SUB,
                 ny: SUB,
             };
@@ -316,27 +329,31 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                     }
                 });
             }
-            // A run of sub-cells no edge touches has one state: ask once per run.
             let mut inside = [0u64; WORDS];
-            for sr in 0..SUB {
-                let mut state: Option<bool> = None;
+            for (sr, odd) in odd.iter_mut().enumerate() {
+                let y = cy0 + (sr as f64 + 0.5) * sub_ch;
+                // This cell's crossings on the sub-row (an edge touching the row crosses it
+                // inside the cell only if it touches the cell).
+                xs.clear();
+                xs.extend(
+                    touching[from..t]
+                        .iter()
+                        .filter_map(|&(_, i)| edges[i as usize].ray_at(y))
+                        .filter(|&xi| cx0 <= xi && xi < cx1),
+                );
                 for sc in 0..SUB {
                     let b = sr * SUB + sc;
                     let (w, bit) = (b / 64, 1u64 << (b % 64));
                     if mixed[w] & bit != 0 {
-                        state = None;
                         continue;
                     }
-                    let s = *state.get_or_insert_with(|| {
-                        a.contains(
-                            cx0 + (sc as f64 + 0.5) * sub.cw,
-                            cy0 + (sr as f64 + 0.5) * sub.ch,
-                        )
-                    });
-                    if s {
+                    let x = cx0 + (sc as f64 + 0.5) * sub.cw;
+                    let here = xs.iter().filter(|&&xi| xi <= x).count() % 2 == 1;
+                    if *odd != here {
                         inside[w] |= bit;
                     }
                 }
+                *odd ^= xs.len() % 2 == 1;
             }
             if inside.iter().chain(&mixed).any(|&w| w != 0) {
                 out.push((

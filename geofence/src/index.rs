@@ -522,7 +522,74 @@ mod tests {
         }
     }
 
+    /// A star-shaped dock (concave), with a square hole when asked.
+    fn dock(id: usize, c: (f64, f64), radii: &[f64], n: usize, hole: bool) -> Zone {
+        use geo::{Coord, MultiPolygon, Polygon};
+        let ring = |pts: Vec<(f64, f64)>| {
+            let mut v: Vec<Coord<f64>> = pts.into_iter().map(|(x, y)| Coord { x, y }).collect();
+            v.push(v[0]);
+            LineString::from(v)
+        };
+        let outer = (0..n)
+            .map(|k| {
+                let t = k as f64 / n as f64 * std::f64::consts::TAU;
+                let r = radii[k % radii.len()];
+                (c.0 + r * t.cos(), c.1 + r * t.sin())
+            })
+            .collect();
+        let h = radii.iter().cloned().fold(f64::INFINITY, f64::min) * 0.3;
+        let holes = if hole {
+            vec![ring(vec![
+                (c.0 - h, c.1 - h),
+                (c.0 - h, c.1 + h),
+                (c.0 + h, c.1 + h),
+                (c.0 + h, c.1 - h),
+            ])]
+        } else {
+            vec![]
+        };
+        Zone {
+            id: format!("d{id}"),
+            kind: crate::zone::ZoneKind::Dock,
+            name: None,
+            shape: Shape::Area(MultiPolygon(vec![Polygon::new(ring(outer), holes)])),
+            license: None,
+            speed_limit_kn: None,
+        }
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// The grid (its cells and sub-cells classified by the crossings along each row)
+        /// and the prepared areas answer every point as the exact test over every zone.
+        #[test]
+        fn lookups_equal_the_exact_test_of_every_zone(
+            docks in proptest::collection::vec(
+                ((0.0f64..0.05, 0.0f64..0.02), proptest::collection::vec(0.0002f64..0.01, 1..4),
+                 3usize..40, any::<bool>()), 1..60),
+            points in proptest::collection::vec((-0.01f64..0.06, -0.01f64..0.03), 2000),
+        ) {
+            let zones: Vec<Zone> = docks
+                .iter()
+                .enumerate()
+                .map(|(i, (c, radii, n, hole))| dock(i, (120.0 + c.0, 30.0 + c.1), radii, *n, *hole))
+                .collect();
+            let index = ZoneIndex::new(zones);
+            let (mut fast, mut exact) = (Vec::new(), Vec::new());
+            let vertices = index.zones().iter().flat_map(|z| match &z.shape {
+                Shape::Area(mp) => mp.0[0].exterior().coords().map(|c| (c.x, c.y)).collect(),
+                Shape::Gate(_) => Vec::new(),
+            }).collect::<Vec<_>>();
+            for (x, y) in points.into_iter().map(|(x, y)| (120.0 + x, 30.0 + y)).chain(vertices) {
+                fast.clear();
+                exact.clear();
+                index.lookup_into(x, y, &mut fast);
+                index.lookup_brute_into(x, y, &mut exact);
+                prop_assert_eq!(&fast, &exact, "at ({}, {})", x, y);
+            }
+        }
+
         /// The gate cells only skip movements whose box meets no gate's box: crossings
         /// through them equal every segment tested, for short moves and long ones.
         #[test]
