@@ -500,6 +500,9 @@ fn valid_area(mp: MultiPolygon<f64>) -> Result<Shape, ZoneProblem> {
     {
         return Ok(Shape::Area(mp));
     }
+    if proven_valid(&mp) {
+        return Ok(Shape::Area(mp));
+    }
     if let Some(e) = mp.validation_errors().into_iter().next() {
         return Err(ZoneProblem::InvalidPolygon(e.to_string()));
     }
@@ -561,6 +564,91 @@ fn simple_ring(ring: &[Coord<f64>]) -> bool {
         }
     }
     true
+}
+
+/// Whether a polygon with holes, or a multipolygon, is certainly valid: every ring simple,
+/// no two rings touching, each hole inside its own exterior and outside the other holes,
+/// no part inside another. `false` means "not proven" (an island in a lake, a hole
+/// touching its exterior at a corner: `geo` decides). `geo`'s validation of the docks with
+/// holes or in two parts was ~0.2 s of CPU in loading 100 k zones.
+fn proven_valid(mp: &MultiPolygon<f64>) -> bool {
+    let rings: Vec<&[Coord<f64>]> =
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(|r| r.0.as_slice())
+            .collect();
+    if mp.0.is_empty() || !rings.iter().all(|r| simple_ring(r)) || rings_may_touch(&rings) {
+        return false;
+    }
+    // Rings that do not touch: any one corner tells whether one ring lies inside another.
+    let corner = |r: &LineString<f64>| r.0[0];
+    mp.0.iter().enumerate().all(|(i, p)| {
+        let holes_ok = p.interiors().iter().enumerate().all(|(k, h)| {
+            inside_ring(&p.exterior().0, corner(h))
+                && p.interiors()
+                    .iter()
+                    .enumerate()
+                    .all(|(m, o)| m == k || !inside_ring(&o.0, corner(h)))
+        });
+        holes_ok
+            && mp
+                .0
+                .iter()
+                .enumerate()
+                .all(|(j, q)| j == i || !inside_ring(&q.exterior().0, corner(p.exterior())))
+    })
+}
+
+/// Whether an edge of one ring may touch an edge of another (edges swept in x order).
+fn rings_may_touch(rings: &[&[Coord<f64>]]) -> bool {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    let orient = |a, b, c| RobustKernel::orient2d(a, b, c);
+    let mut edges: Vec<(usize, Coord<f64>, Coord<f64>)> = rings
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| r.windows(2).map(move |w| (k, w[0], w[1])))
+        .collect();
+    let min_x = |e: &(usize, Coord<f64>, Coord<f64>)| e.1.x.min(e.2.x);
+    edges.sort_by(|e, f| min_x(e).total_cmp(&min_x(f)));
+    for (n, &(ring, a, b)) in edges.iter().enumerate() {
+        let (ax, (ylo, yhi)) = (a.x.max(b.x), (a.y.min(b.y), a.y.max(b.y)));
+        for f in &edges[n + 1..] {
+            if min_x(f) > ax {
+                break;
+            }
+            let &(other, c, d) = f;
+            if other == ring || c.y.max(d.y) < ylo || c.y.min(d.y) > yhi {
+                continue;
+            }
+            let apart = |p: Orientation, q: Orientation| p != Orientation::Collinear && p == q;
+            if !(apart(orient(a, b, c), orient(a, b, d)) || apart(orient(c, d, a), orient(c, d, b)))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether `p`, which is on no edge of the closed `ring`, lies inside it: the crossing
+/// number with the side of each edge decided by the robust orientation test.
+fn inside_ring(ring: &[Coord<f64>], p: Coord<f64>) -> bool {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    let mut inside = false;
+    for w in ring.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if (a.y <= p.y) != (b.y <= p.y) {
+            // The edge crosses the horizontal through p; is the crossing right of p?
+            let o = RobustKernel::orient2d(a, b, p);
+            let right = if b.y > a.y {
+                o == Orientation::CounterClockwise
+            } else {
+                o == Orientation::Clockwise
+            };
+            inside ^= right;
+        }
+    }
+    inside
 }
 
 enum Typed {
@@ -724,6 +812,59 @@ mod tests {
                 proptest::prop_assert!(p.is_valid(), "{:?}", ring);
             }
         }
+    }
+
+    proptest::proptest! {
+        /// The quick check never calls a polygon with holes or a multipolygon valid that
+        /// `geo` calls invalid: rectangles on a small grid as exteriors, holes and parts,
+        /// so crossing, touching, nested and disjoint rings are all common.
+        #[test]
+        fn proven_valid_is_never_wrong(
+            parts in proptest::collection::vec(
+                proptest::collection::vec((0i32..8, 0i32..8, 1i32..6, 1i32..6), 1..4),
+                1..3),
+        ) {
+            let rect = |&(x, y, w, h): &(i32, i32, i32, i32)| {
+                let (x, y, w, h) = (f64::from(x), f64::from(y), f64::from(w), f64::from(h));
+                LineString::from(vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)])
+            };
+            let mp = MultiPolygon(
+                parts
+                    .iter()
+                    .map(|rings| Polygon::new(rect(&rings[0]), rings[1..].iter().map(rect).collect()))
+                    .collect(),
+            );
+            if proven_valid(&mp) {
+                proptest::prop_assert!(mp.is_valid(), "{:?}", mp);
+            }
+        }
+    }
+
+    #[test]
+    fn proven_valid_proves_ordinary_shapes() {
+        let square = |x: f64, y: f64, s: f64| {
+            LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)])
+        };
+        let with_hole = Polygon::new(square(0.0, 0.0, 10.0), vec![square(2.0, 2.0, 3.0)]);
+        assert!(proven_valid(&MultiPolygon(vec![with_hole.clone()])));
+        let two = vec![
+            with_hole.clone(),
+            Polygon::new(square(20.0, 0.0, 5.0), vec![]),
+        ];
+        assert!(proven_valid(&MultiPolygon(two)));
+        // A hole outside its exterior, overlapping parts, nested holes: not proven.
+        let outside = Polygon::new(square(0.0, 0.0, 10.0), vec![square(12.0, 2.0, 3.0)]);
+        assert!(!proven_valid(&MultiPolygon(vec![outside])));
+        let overlap = vec![
+            with_hole.clone(),
+            Polygon::new(square(1.0, 1.0, 0.5), vec![]),
+        ];
+        assert!(!proven_valid(&MultiPolygon(overlap)));
+        let nested = Polygon::new(
+            square(0.0, 0.0, 10.0),
+            vec![square(1.0, 1.0, 8.0), square(3.0, 3.0, 2.0)],
+        );
+        assert!(!proven_valid(&MultiPolygon(vec![nested])));
     }
 
     #[test]
