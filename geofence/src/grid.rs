@@ -21,6 +21,8 @@ const MAX_CELLS: usize = 4 << 20;
 const SUB: usize = 16;
 /// 64-bit words per mask.
 const WORDS: usize = SUB * SUB / 64;
+// `zone_entries` builds a sub-row as one u16.
+const _: () = assert!(SUB == 16);
 
 /// A zone in a cell: which sub-cells it holds whole, and which its edge crosses (those
 /// ask the zone's [`Area`]). A zone holding the whole cell has `inside` all ones.
@@ -342,19 +344,28 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
                         .filter_map(|&(_, i)| edges[i as usize].ray_at(y))
                         .filter(|&xi| cx0 <= xi && xi < cx1),
                 );
-                for sc in 0..SUB {
-                    let b = sr * SUB + sc;
-                    let (w, bit) = (b / 64, 1u64 << (b % 64));
-                    if mixed[w] & bit != 0 {
-                        continue;
+                // The sub-row's 16 states as bits: each crossing flips every sub-cell whose
+                // centre lies at or right of it.
+                let centre = |sc: usize| cx0 + (sc as f64 + 0.5) * sub.cw;
+                let mut row: u16 = if *odd { !0 } else { 0 };
+                for &xi in &xs {
+                    // The first such sub-cell: estimated, then settled by the comparison
+                    // itself, so rounding cannot move it.
+                    let mut k = (((xi - cx0) / sub.cw - 0.5).max(0.0) as usize).min(SUB);
+                    while k > 0 && xi <= centre(k - 1) {
+                        k -= 1;
                     }
-                    let x = cx0 + (sc as f64 + 0.5) * sub.cw;
-                    let here = xs.iter().filter(|&&xi| xi <= x).count() % 2 == 1;
-                    if *odd != here {
-                        inside[w] |= bit;
+                    while k < SUB && xi > centre(k) {
+                        k += 1;
+                    }
+                    if k < SUB {
+                        row ^= !0u16 << k;
                     }
                 }
                 *odd ^= xs.len() % 2 == 1;
+                let shift = (sr % 4) * SUB;
+                let mixed_row = (mixed[sr / 4] >> shift) as u16;
+                inside[sr / 4] |= u64::from(row & !mixed_row) << shift;
             }
             if inside.iter().chain(&mixed).any(|&w| w != 0) {
                 out.push((
