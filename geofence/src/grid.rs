@@ -118,18 +118,19 @@ impl Grid {
                 None => Vec::new(),
             })
             .collect();
-        let pairs: Vec<(u32, Entry)> = per_zone.into_iter().flatten().collect();
-        // A counting sort by cell: linear, and it keeps zone order within a cell.
+        let pairs = || per_zone.iter().flatten();
+        // A counting sort by cell, zone by zone: linear, and it keeps zone order within a
+        // cell.
         let mut start = vec![0u32; nx * ny + 1];
-        for &(cell, _) in &pairs {
+        for &(cell, _) in pairs() {
             start[cell as usize + 1] += 1;
         }
         for k in 0..nx * ny {
             start[k + 1] += start[k];
         }
         let mut next = start.clone();
-        let mut entries = vec![Entry::default(); pairs.len()];
-        for &(cell, e) in &pairs {
+        let mut entries = vec![Entry::default(); start[nx * ny] as usize];
+        for &(cell, e) in pairs() {
             entries[next[cell as usize] as usize] = e;
             next[cell as usize] += 1;
         }
