@@ -3,6 +3,8 @@
 
 Usage: geofence_postgis.py ZONES POINTS [--rounds N] [--points-limit K] [--port P]
 
+Without --port, a free loopback port (the test suite's PostgreSQL may hold 55432).
+
 Needs Debian's postgresql-15 and postgresql-15-postgis-3 (scripts/bench-geofence installs
 them). Starts a throwaway cluster in a temp dir (as the `postgres` user when run as root),
 loads the area zones (ST_GeomFromGeoJSON, SRID 4326, GiST index) and the points (COPY), and
@@ -39,8 +41,13 @@ def main():
     ap.add_argument("points")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--points-limit", type=int, default=0, help="use only the first K points")
-    ap.add_argument("--port", type=int, default=55432)
+    ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
+    if a.port == 0:
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            a.port = s.getsockname()[1]
     if not os.path.exists(os.path.join(PG_BIN, "initdb")):
         sys.exit(f"geofence_postgis: {PG_BIN}/initdb not found (apt-get install postgresql-15 postgresql-15-postgis-3)")
 
