@@ -36,7 +36,7 @@ struct Entry {
 }
 
 /// Where a point falls in the grid: its cell and sub-cell, or [`Spot::OUTSIDE`] the grid.
-/// As the key of a cached answer ([`Grid::lookup`]), `sub` may be [`Spot::WHOLE_CELL`].
+/// As the key of a cached answer ([`Grid::lookup`]), it may name the whole cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spot {
     cell: u32,
@@ -192,11 +192,14 @@ impl Grid {
     /// Candidates for (x, y): (zone, whether the zone must be asked) in zone order.
     #[inline]
     pub fn candidates(&self, x: f64, y: f64) -> impl Iterator<Item = (ZoneIdx, bool)> + '_ {
-        let s = self.spot(x, y);
-        let slice = self.entries_at(s);
+        self.candidates_at(self.spot(x, y))
+    }
+
+    #[inline]
+    fn candidates_at(&self, s: Spot) -> impl Iterator<Item = (ZoneIdx, bool)> + '_ {
         let bit = s.sub as usize;
         let (word, bit) = (bit / 64, 1u64 << (bit % 64));
-        slice.iter().filter_map(move |e| {
+        self.entries_at(s).iter().filter_map(move |e| {
             if e.mixed[word] & bit != 0 {
                 Some((e.zone, true))
             } else if e.inside[word] & bit != 0 {
@@ -220,21 +223,14 @@ impl Grid {
         mut ask: impl FnMut(ZoneIdx) -> bool,
     ) -> Option<Spot> {
         let s = self.spot(x, y);
-        let bit = s.sub as usize;
-        let (word, bit) = (bit / 64, 1u64 << (bit % 64));
-        let (mut whole, mut asked) = (true, false);
-        for e in self.entries_at(s) {
-            whole &= e.whole;
-            if e.mixed[word] & bit != 0 {
-                asked = true;
-                if ask(e.zone) {
-                    out.push(e.zone);
-                }
-            } else if e.inside[word] & bit != 0 {
-                out.push(e.zone);
+        let mut asked = false;
+        for (zone, must_ask) in self.candidates_at(s) {
+            asked |= must_ask;
+            if !must_ask || ask(zone) {
+                out.push(zone);
             }
         }
-        if whole {
+        if self.entries_at(s).iter().all(|e| e.whole) {
             Some(Spot {
                 sub: Spot::WHOLE_CELL,
                 ..s
