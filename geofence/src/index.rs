@@ -42,6 +42,7 @@ use rstar::{AABB, RTree};
 use crate::area::Area;
 use crate::grid::Grid;
 pub use crate::grid::Spot;
+use crate::track::M_PER_DEG;
 use crate::zone::{Shape, Zone};
 
 /// Index of a zone in its [`ZoneIndex`].
@@ -109,26 +110,27 @@ impl GateCells {
     /// A movement spanning more cells than this goes straight to the R-tree.
     const MAX_SPAN: usize = 16;
 
-    fn new(boxes: &[(Coord<f64>, Coord<f64>)]) -> GateCells {
-        let Some(first) = boxes.first() else {
+    /// Over the gate segments' boxes, as the gate R-tree holds them.
+    fn new(gates: &RTree<GateEntry>) -> GateCells {
+        if gates.size() == 0 {
             return GateCells::default();
-        };
-        let (mut lo, mut hi) = *first;
-        for (a, b) in boxes {
-            lo = Coord {
-                x: lo.x.min(a.x),
-                y: lo.y.min(a.y),
-            };
-            hi = Coord {
-                x: hi.x.max(b.x),
-                y: hi.y.max(b.y),
-            };
         }
+        let all = gates.root().envelope();
+        let (lo, hi) = (
+            Coord {
+                x: all.lower()[0],
+                y: all.lower()[1],
+            },
+            Coord {
+                x: all.upper()[0],
+                y: all.upper()[1],
+            },
+        );
         let (w, h) = ((hi.x - lo.x).max(1e-9), (hi.y - lo.y).max(1e-9));
         // Metres per degree, to shape the cells square on the water.
         let (m_x, m_y) = (
-            111_195.0 * lo.y.to_radians().cos().abs().max(0.01),
-            111_195.0,
+            M_PER_DEG * lo.y.to_radians().cos().abs().max(0.01),
+            M_PER_DEG,
         );
         let aspect = (w * m_x) / (h * m_y);
         let cells_of_min = (w * m_x) * (h * m_y) / (Self::MIN_CELL_M * Self::MIN_CELL_M);
@@ -146,9 +148,10 @@ impl GateCells {
             ny,
             bits: vec![0; (nx * ny).div_ceil(64)],
         };
-        for (a, b) in boxes {
-            let (c0, c1) = (g.col(a.x), g.col(b.x));
-            for r in g.row(a.y)..=g.row(b.y) {
+        for e in gates.iter() {
+            let (a, b) = (e.geom().lower(), e.geom().upper());
+            let (c0, c1) = (g.col(a[0]), g.col(b[0]));
+            for r in g.row(a[1])..=g.row(b[1]) {
                 for c in c0..=c1 {
                     let k = r * nx + c;
                     g.bits[k / 64] |= 1 << (k % 64);
@@ -210,7 +213,6 @@ impl ZoneIndex {
             .collect();
         let mut boxes = Vec::new();
         let mut segments = Vec::new();
-        let mut gate_boxes = Vec::new();
         for (i, z) in zones.iter().enumerate() {
             let i = i as ZoneIdx;
             match &z.shape {
@@ -222,19 +224,19 @@ impl ZoneIndex {
                 Shape::Gate(line) => {
                     for (k, l) in line.lines().enumerate() {
                         let r = l.bounding_rect();
-                        gate_boxes.push((r.min(), r.max()));
                         segments.push(GeomWithData::new(rect(r.min(), r.max()), (i, k as u32)));
                     }
                 }
             }
         }
+        let gate_tree = RTree::bulk_load(segments);
         ZoneIndex {
             grid: Grid::new(&areas),
             zones,
             areas,
             area_tree: RTree::bulk_load(boxes),
-            gate_tree: RTree::bulk_load(segments),
-            gate_cells: GateCells::new(&gate_boxes),
+            gate_cells: GateCells::new(&gate_tree),
+            gate_tree,
         }
     }
 
