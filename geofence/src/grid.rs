@@ -2,7 +2,7 @@
 //!
 //! Each cell lists the zones that may hold its points, in zone order, each marked as
 //! holding the whole cell (answered without touching the zone) or as crossing it (the
-//! zone's own [`Area`] answers exactly). A lookup costs a cell and, near a zone edge,
+//! zone's own edges answer exactly, [`Areas::contains`]). A lookup costs a cell and, near a zone edge,
 //! one area test.
 //!
 //! Hand-written because it is the hot path: with the R-tree as the first step, a lookup
@@ -12,7 +12,7 @@
 
 use rayon::prelude::*;
 
-use crate::area::{Area, Raster};
+use crate::area::{Areas, Edge, Raster};
 use crate::index::ZoneIdx;
 
 /// Most cells in the grid (16 MiB of offsets).
@@ -25,7 +25,7 @@ const WORDS: usize = SUB * SUB / 64;
 const _: () = assert!(SUB == 16);
 
 /// A zone in a cell: which sub-cells it holds whole, and which its edge crosses (those
-/// ask the zone's [`Area`]). A zone holding the whole cell has `inside` all ones.
+/// ask the zone's area). A zone holding the whole cell has `inside` all ones.
 #[derive(Debug, Clone, Copy, Default)]
 struct Entry {
     inside: [u64; WORDS],
@@ -78,15 +78,11 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// Builds over `areas` (None: a gate, not gridded).
-    pub fn new(areas: &[Option<Area>]) -> Grid {
+    /// Builds over `areas` (gates are not gridded).
+    pub fn new(areas: &Areas) -> Grid {
         let mut ext: Option<(f64, f64, f64, f64)> = None;
         let mut n = 0usize;
-        for a in areas.iter().flatten() {
-            let (x0, y0, x1, y1) = a.bounds();
-            if x0 > x1 {
-                continue;
-            }
+        for (x0, y0, x1, y1) in (0..areas.len()).filter_map(|i| areas.bounds(i)) {
             n += 1;
             ext = Some(match ext {
                 None => (x0, y0, x1, y1),
@@ -110,11 +106,10 @@ impl Grid {
             ny,
         };
         // (cell, entry) pairs per zone, built on all cores, then in zone order.
-        let per_zone: Vec<Vec<(u32, Entry)>> = areas
-            .par_iter()
-            .enumerate()
-            .map(|(z, a)| match a {
-                Some(a) => zone_entries(&raster, z as ZoneIdx, a),
+        let per_zone: Vec<Vec<(u32, Entry)>> = (0..areas.len())
+            .into_par_iter()
+            .map(|z| match areas.bounds(z) {
+                Some(b) => zone_entries(&raster, z as ZoneIdx, b, areas.edges(z)),
                 None => Vec::new(),
             })
             .collect();
@@ -247,11 +242,12 @@ impl Grid {
 
 /// One zone's entries: every cell of its bounding box (and one around) that it holds
 /// whole, or that an edge crosses (with sub-cell masks).
-fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
-    let (ax0, ay0, ax1, ay1) = a.bounds();
-    if ax0 > ax1 {
-        return Vec::new();
-    }
+fn zone_entries(
+    g: &Raster,
+    z: ZoneIdx,
+    (ax0, ay0, ax1, ay1): (f64, f64, f64, f64),
+    edges: &[Edge],
+) -> Vec<(u32, Entry)> {
     let (nx, ny) = (g.nx, g.ny);
     // As in `Raster::touched`: truncation of a value clamped at 0 is its floor.
     let col = |x: f64| (((x - g.min_x) / g.cw).max(0.0) as usize).min(nx - 1);
@@ -262,7 +258,6 @@ fn zone_entries(g: &Raster, z: ZoneIdx, a: &Area) -> Vec<(u32, Entry)> {
     let w = c1 - c0 + 1;
     // (local cell, edge) for every cell an edge touches.
     let mut touching: Vec<(u32, u32)> = Vec::new();
-    let edges = a.edges();
     for (i, e) in edges.iter().enumerate() {
         g.touched(e, |r, cs, ce| {
             if (r0..=r1).contains(&r) {

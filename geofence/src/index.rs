@@ -2,7 +2,7 @@
 //!
 //! A point lookup starts at one [`Grid`] cell over all areas, which lists the zones that
 //! hold the whole cell and those that cross it; a crossing zone answers exactly through
-//! its prepared raster ([`crate::area::Area`]). rstar R-trees index the gates (for
+//! its own edges ([`crate::area::Areas`]). rstar R-trees index the gates (for
 //! crossings) and the areas' bounding boxes (for box queries), and are the reference the
 //! tests hold the grid to.
 //!
@@ -35,11 +35,10 @@
 use std::collections::HashMap;
 
 use geo::{BoundingRect, Coord, Line};
-use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::area::Area;
+use crate::area::Areas;
 use crate::grid::Grid;
 pub use crate::grid::Spot;
 use crate::track::M_PER_DEG;
@@ -74,8 +73,8 @@ impl Direction {
 #[derive(Debug)]
 pub struct ZoneIndex {
     zones: Vec<Zone>,
-    /// Per zone: its prepared area (None for gates).
-    areas: Vec<Option<Area>>,
+    /// Per zone: its prepared area (none for gates).
+    areas: Areas,
     area_tree: RTree<Entry>,
     grid: Grid,
     gate_tree: RTree<GateEntry>,
@@ -203,14 +202,15 @@ fn rect(min: Coord<f64>, max: Coord<f64>) -> Rectangle<[f64; 2]> {
 
 impl ZoneIndex {
     pub fn new(zones: Vec<Zone>) -> ZoneIndex {
-        // Preparing areas is most of the cost and each is independent: all cores share it.
-        let areas: Vec<Option<Area>> = zones
-            .par_iter()
-            .map(|z| match &z.shape {
-                Shape::Area(mp) => Some(Area::new(mp)),
-                Shape::Gate(_) => None,
-            })
-            .collect();
+        let areas = Areas::new(
+            &zones
+                .iter()
+                .map(|z| match &z.shape {
+                    Shape::Area(mp) => Some(mp),
+                    Shape::Gate(_) => None,
+                })
+                .collect::<Vec<_>>(),
+        );
         let mut boxes = Vec::new();
         let mut segments = Vec::new();
         for (i, z) in zones.iter().enumerate() {
@@ -378,8 +378,8 @@ impl ZoneIndex {
     /// [`ZoneIndex::lookup_into`] without the R-tree or the rasters: every zone, the exact
     /// test. The oracle the engine's tests compare against.
     pub fn lookup_brute_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) {
-        for (i, a) in self.areas.iter().enumerate() {
-            if a.as_ref().is_some_and(|a| a.contains_exact(lon, lat)) {
+        for i in 0..self.areas.len() {
+            if self.areas.contains_exact(i, lon, lat) {
                 out.push(i as ZoneIdx);
             }
         }
@@ -404,9 +404,7 @@ impl ZoneIndex {
     /// The exact test for one zone (false for gates).
     #[inline]
     pub fn area_contains(&self, i: ZoneIdx, lon: f64, lat: f64) -> bool {
-        self.areas[i as usize]
-            .as_ref()
-            .is_some_and(|a| a.contains(lon, lat))
+        self.areas.contains(i as usize, lon, lat)
     }
 
     /// Gates the movement from `a` to `b` (lon, lat) crosses, each once, with the
@@ -466,13 +464,7 @@ impl ZoneIndex {
 
     /// Approximate heap bytes held by the prepared areas and the grid.
     pub fn heap_bytes(&self) -> usize {
-        self.areas
-            .iter()
-            .flatten()
-            .map(Area::heap_bytes)
-            .sum::<usize>()
-            + self.areas.capacity() * std::mem::size_of::<Option<Area>>()
-            + self.grid.heap_bytes()
+        self.areas.heap_bytes() + self.grid.heap_bytes()
     }
 }
 
