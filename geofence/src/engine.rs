@@ -62,6 +62,7 @@ use std::sync::Arc;
 use ais::Observation;
 
 use crate::event::{Event, EventKind};
+use crate::fleet::Fleet;
 use crate::index::{ZoneIdx, ZoneIndex};
 use crate::track::{Fix, LastLookup, Membership, Pending, Run, Statics, StopState, Vessel, metres};
 
@@ -134,7 +135,7 @@ pub struct Stats {
 pub struct Engine {
     index: Arc<ZoneIndex>,
     config: Config,
-    vessels: crate::MmsiMap<Vessel>,
+    vessels: Fleet,
     /// Gap and eviction deadlines, earliest first; stale entries are re-filed when popped.
     deadlines: BinaryHeap<Reverse<(i64, u32)>>,
     watermark: Option<i64>,
@@ -158,7 +159,7 @@ pub enum Admit {
 /// An engine's state as a snapshot writes it.
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct EngineStateRef<'a> {
-    vessels: &'a crate::MmsiMap<Vessel>,
+    vessels: &'a Fleet,
     deadlines: &'a BinaryHeap<Reverse<(i64, u32)>>,
     watermark: Option<i64>,
     held: &'a Option<Box<Observation>>,
@@ -168,7 +169,7 @@ pub(crate) struct EngineStateRef<'a> {
 /// An engine's state as a snapshot reads it back.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct EngineState {
-    vessels: crate::MmsiMap<Vessel>,
+    vessels: Fleet,
     deadlines: BinaryHeap<Reverse<(i64, u32)>>,
     watermark: Option<i64>,
     held: Option<Box<Observation>>,
@@ -180,7 +181,7 @@ impl Engine {
         Engine {
             index: Arc::new(index),
             config,
-            vessels: crate::MmsiMap::default(),
+            vessels: Fleet::default(),
             deadlines: BinaryHeap::new(),
             watermark: None,
             held: None,
@@ -202,11 +203,11 @@ impl Engine {
     }
 
     pub fn vessel(&self, mmsi: u32) -> Option<&Vessel> {
-        self.vessels.get(&mmsi)
+        self.vessels.get(mmsi)
     }
 
     pub fn vessels(&self) -> impl Iterator<Item = &Vessel> {
-        self.vessels.values()
+        self.vessels.iter()
     }
 
     /// How many vessels are tracked (without walking them).
@@ -232,7 +233,7 @@ impl Engine {
     fn remap_zones(&mut self, old_ids: &[&str]) {
         let index = self.index.clone();
         let remap = index.renumbering(old_ids);
-        for v in self.vessels.values_mut() {
+        for v in self.vessels.iter_mut() {
             // Indices change with the zone set: look up again.
             v.last_lookup = None;
             v.zones
@@ -290,7 +291,7 @@ impl Engine {
             return false;
         }
         self.deadlines.pop();
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+        let Some(v) = self.vessels.get_mut(mmsi) else {
             return true;
         };
         let next = if v.in_gap {
@@ -314,7 +315,7 @@ impl Engine {
         };
         if v.in_gap {
             out.push(event(EventKind::Evicted));
-            self.vessels.remove(&mmsi);
+            self.vessels.remove(mmsi);
             self.stats.evicted += 1;
         } else {
             out.push(event(EventKind::GapStart));
@@ -372,10 +373,12 @@ impl Engine {
     /// cache misses with the work on the observations before it.
     #[inline]
     fn prefetch(&self, o: &Observation) {
-        if let Some(v) = self.vessels.get(&o.mmsi) {
+        if let Some(v) = self.vessels.get(o.mmsi) {
+            // Every line the state spans (it need not start on one).
             let p = (v as *const Vessel).cast::<u8>();
-            for k in (0..std::mem::size_of::<Vessel>()).step_by(64) {
-                prefetch(p.wrapping_add(k));
+            let skew = p as usize % 64;
+            for k in (0..skew + std::mem::size_of::<Vessel>()).step_by(64) {
+                prefetch(p.wrapping_sub(skew).wrapping_add(k));
             }
         }
         if let Some((x, y)) = o.position {
@@ -387,7 +390,7 @@ impl Engine {
     /// step's lines point to (the vessel's recent track and zones, the cell's entries).
     #[inline]
     fn prefetch_more(&self, o: &Observation) {
-        if let Some(v) = self.vessels.get(&o.mmsi) {
+        if let Some(v) = self.vessels.get(o.mmsi) {
             if let Some(f) = v.history.last() {
                 prefetch((f as *const Fix).cast());
             }
@@ -406,13 +409,12 @@ impl Engine {
         let t = o.event_time_ms;
         self.advance_to(t, out);
         let cfg = &self.config;
-        let v = match self.vessels.entry(o.mmsi) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                self.deadlines.push(Reverse((t + cfg.gap_ms, o.mmsi)));
-                e.insert(Vessel::new(o.mmsi, t, cfg.history_len, cfg.history_step_ms))
-            }
-        };
+        let (v, new) = self.vessels.get_or_insert_with(o.mmsi, || {
+            Vessel::new(o.mmsi, t, cfg.history_len, cfg.history_step_ms)
+        });
+        if new {
+            self.deadlines.push(Reverse((t + cfg.gap_ms, o.mmsi)));
+        }
         if v.in_gap && t > v.last_heard_ms {
             v.in_gap = false;
             out.push(Event {

@@ -11,6 +11,7 @@
 //! - [`sector`]: camera fields of view as `camera_fov` zones.
 //! - [`track`]: one vessel's state: last fix, stop, memberships, statics, history.
 //! - [`event`]: enter, exit, dwell, stop, cross, gap and eviction events.
+//! - [`fleet`]: every tracked vessel's state, by MMSI.
 //! - [`engine`]: all vessels, advanced on event time, with the debouncing rules.
 //! - [`registry`]: the vessel registry and the watchlist.
 //! - [`rules`]: the detectors, zone events and tracks in, [`alert`]s out.
@@ -19,6 +20,7 @@ pub mod alert;
 pub mod area;
 pub mod engine;
 pub mod event;
+pub mod fleet;
 pub mod grid;
 pub mod index;
 pub mod registry;
