@@ -390,7 +390,8 @@ impl Engine {
     /// step's lines point to (the vessel's recent track and zones, the cell's entries).
     #[inline]
     fn prefetch_more(&self, o: &Observation) {
-        if let Some(v) = self.vessels.get(o.mmsi) {
+        let v = self.vessels.get(o.mmsi);
+        if let Some(v) = v {
             if let Some(f) = v.history.last() {
                 prefetch((f as *const Fix).cast());
             }
@@ -398,8 +399,23 @@ impl Engine {
                 prefetch((m as *const Membership).cast());
             }
         }
-        if let Some((x, y)) = o.position {
+        if let Some((x, y)) = o.position
+            && v.is_none_or(|v| self.may_look_up(v, x, y))
+        {
             self.index.prefetch_entries(x, y);
+        }
+    }
+
+    /// A guess, for fetching ahead only, at whether a fix at (x, y) will make `v` look
+    /// the index up: most reports are answered by the vessel's last lookup, and fetching
+    /// cells for them only pushes other lines out of cache (measured, 100 k zones, medians
+    /// of 6 interleaved runs: 3.01-3.04 -> 3.15-3.25 M updates/s; 1 k zones unchanged).
+    #[inline]
+    fn may_look_up(&self, v: &Vessel, x: f64, y: f64) -> bool {
+        match &v.last_lookup {
+            None => true,
+            Some(l) if l.anchored && v.stop.is_stopped() => false,
+            Some(l) => !l.key.is_some_and(|k| k.holds(self.index.spot(x, y))),
         }
     }
 
