@@ -141,7 +141,11 @@ pub struct Area {
 
 impl Area {
     pub fn new(mp: &MultiPolygon<f64>) -> Area {
-        let edges = edges_of(mp);
+        Area::from_edges(edges_of(mp), mp)
+    }
+
+    /// The raster of `mp`, whose edges are `edges` ([`edges_of`]).
+    fn from_edges(edges: Vec<Edge>, mp: &MultiPolygon<f64>) -> Area {
         let Some(r) = mp.bounding_rect() else {
             return Area::empty();
         };
@@ -412,7 +416,7 @@ impl Areas {
                 };
                 let edges = edges_of(mp);
                 if edges.len() > SMALL_EDGES {
-                    Prepared::Large(Area::new(mp))
+                    Prepared::Large(Area::from_edges(edges, mp))
                 } else {
                     let b = mp
                         .bounding_rect()
@@ -477,17 +481,6 @@ impl Areas {
     /// The exact test over every edge of zone `i`, without a raster (the reference).
     pub fn contains_exact(&self, i: usize, x: f64, y: f64) -> bool {
         crossings(self.edges(i), x, y)
-    }
-
-    /// Fetches the start of zone `i`'s edges into cache ahead of [`Areas::contains`].
-    #[inline]
-    pub fn prefetch(&self, i: usize) {
-        let s = self.spans[i];
-        if s.raster == Span::NO_RASTER && s.len > 0 {
-            let p = (&self.edges[s.start as usize] as *const Edge).cast::<u8>();
-            crate::engine::prefetch(p);
-            crate::engine::prefetch(p.wrapping_add(64));
-        }
     }
 
     /// Approximate heap size, for the memory figures the benches print.

@@ -216,9 +216,9 @@ impl ZoneIndex {
         for (i, z) in zones.iter().enumerate() {
             let i = i as ZoneIdx;
             match &z.shape {
-                Shape::Area(mp) => {
-                    if let Some(r) = mp.bounding_rect() {
-                        boxes.push(Entry::new(rect(r.min(), r.max()), i));
+                Shape::Area(_) => {
+                    if let Some((x0, y0, x1, y1)) = areas.bounds(i as usize) {
+                        boxes.push(Entry::new(Rectangle::from_corners([x0, y0], [x1, y1]), i));
                     }
                 }
                 Shape::Gate(line) => {
