@@ -584,6 +584,44 @@ mod tests {
             }
         }
 
+        /// Wherever a lookup's key holds, the exact test gives the same answer: points
+        /// near a looked-up one, in its sub-cell, its cell and beyond.
+        #[test]
+        fn keys_hold_only_where_the_answer_does(
+            docks in proptest::collection::vec(
+                ((0.0f64..0.05, 0.0f64..0.02), proptest::collection::vec(0.0002f64..0.01, 1..4),
+                 3usize..40, any::<bool>()), 1..60),
+            points in proptest::collection::vec(
+                ((-0.01f64..0.06, -0.01f64..0.03),
+                 proptest::collection::vec((-0.002f64..0.002, -0.002f64..0.002), 8)), 300),
+        ) {
+            let zones: Vec<Zone> = docks
+                .iter()
+                .enumerate()
+                .map(|(i, (c, radii, n, hole))| dock(i, (120.0 + c.0, 30.0 + c.1), radii, *n, *hole))
+                .collect();
+            let index = ZoneIndex::new(zones);
+            let (mut here, mut there) = (Vec::new(), Vec::new());
+            let mut held = 0;
+            for ((x, y), near) in points {
+                let (x, y) = (120.0 + x, 30.0 + y);
+                here.clear();
+                let Some(key) = index.lookup_keyed_into(x, y, &mut here) else { continue };
+                // Offsets from metres to the whole cell and past it.
+                for (k, (dx, dy)) in near.into_iter().enumerate() {
+                    let scale = [0.001, 0.01, 0.1, 1.0][k % 4];
+                    let (qx, qy) = (x + dx * scale, y + dy * scale);
+                    if key.holds(index.spot(qx, qy)) {
+                        held += 1;
+                        there.clear();
+                        index.lookup_brute_into(qx, qy, &mut there);
+                        prop_assert_eq!(&there, &here, "key from ({}, {}) at ({}, {})", x, y, qx, qy);
+                    }
+                }
+            }
+            prop_assert!(held > 0);
+        }
+
         /// The gate cells only skip movements whose box meets no gate's box: crossings
         /// through them equal every segment tested, for short moves and long ones.
         #[test]
