@@ -36,7 +36,6 @@ struct Entry {
 }
 
 /// Where a point falls in the grid: its cell and sub-cell, or [`Spot::OUTSIDE`] the grid.
-/// As the key of a cached answer ([`Grid::lookup`]), it may name the whole cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spot {
     cell: u32,
@@ -49,12 +48,28 @@ impl Spot {
         cell: u32::MAX,
         sub: 0,
     };
-    const WHOLE_CELL: u16 = u16::MAX;
+}
 
+/// The key of a cached answer ([`Grid::lookup`]): a rectangle of sub-cells of one cell
+/// (columns `c0..=c1`, rows `r0..=r1`), where every zone of the cell says the same of
+/// every point. Against the point's sub-cell alone, measured on the streaming bench:
+/// lookups per update 0.244 -> 0.227 over 1 k zones, 0.194 -> 0.163 over 100 k (whose
+/// cells are larger), faster in 10 of 12 interleaved runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    cell: u32,
+    c0: u8,
+    c1: u8,
+    r0: u8,
+    r1: u8,
+}
+
+impl Key {
     /// Whether an answer keyed `self` holds at a point at `at`.
     #[inline]
     pub fn holds(self, at: Spot) -> bool {
-        self.cell == at.cell && (self.sub == at.sub || self.sub == Self::WHOLE_CELL)
+        let (r, c) = ((at.sub as usize / SUB) as u8, (at.sub as usize % SUB) as u8);
+        self.cell == at.cell && (self.c0..=self.c1).contains(&c) && (self.r0..=self.r1).contains(&r)
     }
 }
 
@@ -207,8 +222,10 @@ impl Grid {
 
     /// Appends the zones holding (x, y) to `out` in zone order, `ask(zone)` answering those
     /// whose edge crosses the point's sub-cell; returns the key under which the answer holds
-    /// for other points (see [`Spot::holds`]): the whole cell when every zone there holds
-    /// all of it, the sub-cell when no zone had to be asked, none when one had.
+    /// for other points (see [`Key::holds`]): when no zone had to be asked, the largest
+    /// rectangle of sub-cells around the point's, grown along its row and then by whole
+    /// rows, where no zone's edge passes and each zone holds all or none (the whole cell
+    /// when every zone there holds all of it); none when a zone had to be asked.
     #[inline]
     pub fn lookup(
         &self,
@@ -216,7 +233,7 @@ impl Grid {
         y: f64,
         out: &mut Vec<ZoneIdx>,
         mut ask: impl FnMut(ZoneIdx) -> bool,
-    ) -> Option<Spot> {
+    ) -> Option<Key> {
         let s = self.spot(x, y);
         let mut asked = false;
         for (zone, must_ask) in self.candidates_at(s) {
@@ -225,14 +242,53 @@ impl Grid {
                 out.push(zone);
             }
         }
-        if self.entries_at(s).iter().all(|e| e.whole) {
-            Some(Spot {
-                sub: Spot::WHOLE_CELL,
-                ..s
-            })
-        } else {
-            (!asked).then_some(s)
+        if asked {
+            return None;
         }
+        let whole = Key {
+            cell: s.cell,
+            c0: 0,
+            c1: SUB as u8 - 1,
+            r0: 0,
+            r1: SUB as u8 - 1,
+        };
+        let entries = self.entries_at(s);
+        if entries.iter().all(|e| e.whole) {
+            return Some(whole);
+        }
+        // Sub-cells where every zone says what it says of the point's, one bit each.
+        let (word, bit) = (s.sub as usize / 64, s.sub as usize % 64);
+        let mut same = [!0u64; WORDS];
+        for e in entries {
+            let holds = e.inside[word] >> bit & 1 != 0;
+            for (w, same) in same.iter_mut().enumerate() {
+                *same &= !e.mixed[w] & if holds { e.inside[w] } else { !e.inside[w] };
+            }
+        }
+        let row = |r: usize| (same[r / 4] >> (r % 4 * SUB)) as u16;
+        let (r, c) = (s.sub as usize / SUB, s.sub as usize % SUB);
+        let (mut c0, mut c1) = (c, c);
+        while c0 > 0 && row(r) >> (c0 - 1) & 1 != 0 {
+            c0 -= 1;
+        }
+        while c1 + 1 < SUB && row(r) >> (c1 + 1) & 1 != 0 {
+            c1 += 1;
+        }
+        let cols = (u16::MAX >> (SUB - 1 - (c1 - c0))) << c0;
+        let (mut r0, mut r1) = (r, r);
+        while r0 > 0 && row(r0 - 1) & cols == cols {
+            r0 -= 1;
+        }
+        while r1 + 1 < SUB && row(r1 + 1) & cols == cols {
+            r1 += 1;
+        }
+        Some(Key {
+            c0: c0 as u8,
+            c1: c1 as u8,
+            r0: r0 as u8,
+            r1: r1 as u8,
+            ..whole
+        })
     }
 
     pub fn heap_bytes(&self) -> usize {

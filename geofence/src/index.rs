@@ -40,7 +40,7 @@ use rstar::{AABB, RTree};
 
 use crate::area::Areas;
 use crate::grid::Grid;
-pub use crate::grid::Spot;
+pub use crate::grid::{Key, Spot};
 use crate::track::M_PER_DEG;
 use crate::zone::{Shape, Zone};
 
@@ -329,7 +329,7 @@ impl ZoneIndex {
     }
 
     /// [`ZoneIndex::lookup_into`], returning the key under which the same answer holds at
-    /// other points: any point whose [`ZoneIndex::spot`] the key [`Spot::holds`] (none
+    /// other points: any point whose [`ZoneIndex::spot`] the key [`Key::holds`] (none
     /// when a zone's edge passes so near that only the point itself is known).
     ///
     /// ```
@@ -351,7 +351,7 @@ impl ZoneIndex {
     /// assert!(!key.holds(index.spot(120.02, 30.005)));
     /// ```
     #[inline]
-    pub fn lookup_keyed_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) -> Option<Spot> {
+    pub fn lookup_keyed_into(&self, lon: f64, lat: f64, out: &mut Vec<ZoneIdx>) -> Option<Key> {
         self.grid
             .lookup(lon, lat, out, |i| self.area_contains(i, lon, lat))
     }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use ais::Text;
 use ais::observation::{Observation, PersonsOnBoard};
 
-use crate::index::{Spot, ZoneIdx};
+use crate::index::{Key, ZoneIdx};
 
 /// Metres per degree of latitude (mean Earth radius 6 371 km).
 pub const M_PER_DEG: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
@@ -259,7 +259,7 @@ pub struct Vessel {
 pub struct LastLookup {
     pub at: (f64, f64),
     /// Where else the answer holds ([`crate::index::ZoneIndex::lookup_keyed_into`]).
-    pub key: Option<Spot>,
+    pub key: Option<Key>,
     /// Looked up at a stopped vessel's anchor.
     pub anchored: bool,
     pub len: u8,
@@ -272,7 +272,7 @@ impl LastLookup {
     /// None when there are too many zones to hold.
     pub fn new(
         at: (f64, f64),
-        key: Option<Spot>,
+        key: Option<Key>,
         anchored: bool,
         zones: &[ZoneIdx],
     ) -> Option<LastLookup> {
