@@ -552,6 +552,34 @@ mod tests {
         }
     }
 
+    /// A dock: its centre offset, radii, vertex count and whether it has a hole.
+    type DockSpec = ((f64, f64), Vec<f64>, usize, bool);
+
+    /// Up to 60 docks of 3-40 vertices, radii 20 m-1 km, within 5 x 2 km.
+    fn dock_specs() -> impl Strategy<Value = Vec<DockSpec>> {
+        proptest::collection::vec(
+            (
+                (0.0f64..0.05, 0.0f64..0.02),
+                proptest::collection::vec(0.0002f64..0.01, 1..4),
+                3usize..40,
+                any::<bool>(),
+            ),
+            1..60,
+        )
+    }
+
+    fn dock_index(docks: &[DockSpec]) -> ZoneIndex {
+        ZoneIndex::new(
+            docks
+                .iter()
+                .enumerate()
+                .map(|(i, (c, radii, n, hole))| {
+                    dock(i, (120.0 + c.0, 30.0 + c.1), radii, *n, *hole)
+                })
+                .collect(),
+        )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -559,17 +587,10 @@ mod tests {
         /// and the prepared areas answer every point as the exact test over every zone.
         #[test]
         fn lookups_equal_the_exact_test_of_every_zone(
-            docks in proptest::collection::vec(
-                ((0.0f64..0.05, 0.0f64..0.02), proptest::collection::vec(0.0002f64..0.01, 1..4),
-                 3usize..40, any::<bool>()), 1..60),
+            docks in dock_specs(),
             points in proptest::collection::vec((-0.01f64..0.06, -0.01f64..0.03), 2000),
         ) {
-            let zones: Vec<Zone> = docks
-                .iter()
-                .enumerate()
-                .map(|(i, (c, radii, n, hole))| dock(i, (120.0 + c.0, 30.0 + c.1), radii, *n, *hole))
-                .collect();
-            let index = ZoneIndex::new(zones);
+            let index = dock_index(&docks);
             let (mut fast, mut exact) = (Vec::new(), Vec::new());
             let vertices = index.zones().iter().flat_map(|z| match &z.shape {
                 Shape::Area(mp) => mp.0[0].exterior().coords().map(|c| (c.x, c.y)).collect(),
@@ -588,19 +609,12 @@ mod tests {
         /// near a looked-up one, in its sub-cell, its cell and beyond.
         #[test]
         fn keys_hold_only_where_the_answer_does(
-            docks in proptest::collection::vec(
-                ((0.0f64..0.05, 0.0f64..0.02), proptest::collection::vec(0.0002f64..0.01, 1..4),
-                 3usize..40, any::<bool>()), 1..60),
+            docks in dock_specs(),
             points in proptest::collection::vec(
                 ((-0.01f64..0.06, -0.01f64..0.03),
                  proptest::collection::vec((-0.002f64..0.002, -0.002f64..0.002), 8)), 300),
         ) {
-            let zones: Vec<Zone> = docks
-                .iter()
-                .enumerate()
-                .map(|(i, (c, radii, n, hole))| dock(i, (120.0 + c.0, 30.0 + c.1), radii, *n, *hole))
-                .collect();
-            let index = ZoneIndex::new(zones);
+            let index = dock_index(&docks);
             let (mut here, mut there) = (Vec::new(), Vec::new());
             let mut held = 0;
             for ((x, y), near) in points {
