@@ -136,16 +136,11 @@ pub struct Area {
     /// Edges touching each cell: `cell_edges[cell_start[k]..cell_start[k + 1]]`.
     cell_start: Vec<u32>,
     cell_edges: Vec<Edge>,
-    edges: Vec<Edge>,
 }
 
 impl Area {
-    pub fn new(mp: &MultiPolygon<f64>) -> Area {
-        Area::from_edges(edges_of(mp), mp)
-    }
-
-    /// The raster of `mp`, whose edges are `edges` ([`edges_of`]).
-    fn from_edges(edges: Vec<Edge>, mp: &MultiPolygon<f64>) -> Area {
+    /// The raster of `mp`, whose edges are `edges` ([`edges_of`]; [`Areas`] keeps them).
+    fn new(edges: &[Edge], mp: &MultiPolygon<f64>) -> Area {
         let Some(r) = mp.bounding_rect() else {
             return Area::empty();
         };
@@ -170,10 +165,8 @@ impl Area {
             cells: vec![OUTSIDE; nx * ny],
             cell_start: Vec::new(),
             cell_edges: Vec::new(),
-            edges,
         };
-        a.rasterize();
-        a.edges.shrink_to_fit();
+        a.rasterize(edges);
         a
     }
 
@@ -191,7 +184,6 @@ impl Area {
             cells: Vec::new(),
             cell_start: vec![0],
             cell_edges: Vec::new(),
-            edges: Vec::new(),
         }
     }
 
@@ -201,7 +193,7 @@ impl Area {
         self.min_x + (k + 1) as f64 * self.cw
     }
 
-    fn rasterize(&mut self) {
+    fn rasterize(&mut self, edges: &[Edge]) {
         let (nx, ny) = (self.nx, self.ny);
         let g = Raster {
             min_x: self.min_x,
@@ -214,9 +206,9 @@ impl Area {
         let (cw, ch) = (g.cw, g.ch);
         // (cell, edge) pairs, then one flat list per cell; and which cells' right side an
         // edge touches (it touches both the cell and the next).
-        let mut pairs: Vec<(u32, Edge)> = Vec::with_capacity(self.edges.len() * 3);
+        let mut pairs: Vec<(u32, Edge)> = Vec::with_capacity(edges.len() * 3);
         let mut right_touched = vec![false; nx * ny];
-        for e in &self.edges {
+        for e in edges {
             g.touched(e, |r, c0, c1| {
                 for c in c0..=c1 {
                     if e.y0 < e.y1 {
@@ -245,12 +237,7 @@ impl Area {
         for r in 0..ny {
             let y = self.min_y + (r as f64 + 0.5) * ch;
             xs.clear();
-            xs.extend(
-                self.edges
-                    .iter()
-                    .filter(|e| e.y0 <= y && y < e.y1)
-                    .map(|e| e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0)),
-            );
+            xs.extend(edges.iter().filter_map(|e| e.ray_at(y)));
             xs.sort_by(f64::total_cmp);
             // Crossings right of x at this y: the crossing-number test itself, for every
             // x of the row at once.
@@ -332,16 +319,11 @@ impl Area {
         (self.min_x, self.min_y, self.max_x, self.max_y)
     }
 
-    /// The exact test over every edge, without the raster (the reference).
-    pub fn contains_exact(&self, x: f64, y: f64) -> bool {
-        crossings(&self.edges, x, y)
-    }
-
     /// Approximate heap size, for the memory figures the benches print.
     pub fn heap_bytes(&self) -> usize {
         self.cells.capacity()
             + self.cell_start.capacity() * 4
-            + (self.cell_edges.capacity() + self.edges.capacity()) * std::mem::size_of::<Edge>()
+            + self.cell_edges.capacity() * std::mem::size_of::<Edge>()
     }
 }
 
@@ -388,7 +370,7 @@ impl Span {
 enum Prepared {
     None,
     Small(Vec<Edge>, (f64, f64, f64, f64)),
-    Large(Area),
+    Large(Area, Vec<Edge>),
 }
 
 /// Every zone's area prepared for lookups, by zone index (gates have none and hold no
@@ -416,7 +398,7 @@ impl Areas {
                 };
                 let edges = edges_of(mp);
                 if edges.len() > SMALL_EDGES {
-                    Prepared::Large(Area::from_edges(edges, mp))
+                    Prepared::Large(Area::new(&edges, mp), edges)
                 } else {
                     let b = mp
                         .bounding_rect()
@@ -431,10 +413,10 @@ impl Areas {
             let (edges, bounds, raster) = match p {
                 Prepared::None => (&[][..], EMPTY, Span::NO_RASTER),
                 Prepared::Small(ref e, b) => (&e[..], b, Span::NO_RASTER),
-                Prepared::Large(a) => {
+                Prepared::Large(a, ref e) => {
+                    let b = a.bounds();
                     areas.rasters.push(a);
-                    let a = areas.rasters.last().expect("just pushed");
-                    (&a.edges[..], a.bounds(), areas.rasters.len() as u32 - 1)
+                    (&e[..], b, areas.rasters.len() as u32 - 1)
                 }
             };
             areas.edges.extend_from_slice(edges);
@@ -540,14 +522,15 @@ mod tests {
     #[test]
     fn agrees_with_the_exact_test_and_with_geo_off_the_boundary() {
         let mp = star(120.0, 30.0, 48, &[0.010, 0.004, 0.008], true);
-        let a = Area::new(&mp);
+        let edges = edges_of(&mp);
+        let a = Area::new(&edges, &mp);
         let mut n_in = 0;
         for i in 0..200 {
             for j in 0..200 {
                 let x = 119.985 + i as f64 * 0.00015;
                 let y = 29.985 + j as f64 * 0.00015;
                 let fast = a.contains(x, y);
-                assert_eq!(fast, a.contains_exact(x, y), "({x}, {y})");
+                assert_eq!(fast, crossings(&edges, x, y), "({x}, {y})");
                 assert_eq!(fast, mp.contains(&Point::new(x, y)), "({x}, {y}) vs geo");
                 n_in += usize::from(fast);
             }
@@ -599,28 +582,29 @@ mod tests {
             pts in proptest::collection::vec((-0.03f64..0.03, -0.03f64..0.03), 200),
         ) {
             let mp = star(10.0, 50.0, n, &radii, hole);
-            let a = Area::new(&mp);
+            let edges = edges_of(&mp);
+            let a = Area::new(&edges, &mp);
             for (dx, dy) in pts {
-                prop_assert_eq!(a.contains(10.0 + dx, 50.0 + dy), a.contains_exact(10.0 + dx, 50.0 + dy));
+                prop_assert_eq!(a.contains(10.0 + dx, 50.0 + dy), crossings(&edges, 10.0 + dx, 50.0 + dy));
             }
             // Points on edges and on cell boundaries, where the cell logic matters most.
-            for e in a.edges.iter().take(40) {
+            for e in edges.iter().take(40) {
                 for t in [0.25, 0.5, 0.9] {
                     let (x, y) = (e.x0 + t * (e.x1 - e.x0), e.y0 + t * (e.y1 - e.y0));
-                    prop_assert_eq!(a.contains(x, y), a.contains_exact(x, y));
+                    prop_assert_eq!(a.contains(x, y), crossings(&edges, x, y));
                 }
             }
             for k in 0..a.nx {
                 let x = a.x_right(k);
                 for j in 0..20 {
                     let y = a.min_y + (a.max_y - a.min_y) * (j as f64 + 0.37) / 20.0;
-                    prop_assert_eq!(a.contains(x, y), a.contains_exact(x, y));
+                    prop_assert_eq!(a.contains(x, y), crossings(&edges, x, y));
                 }
             }
             // Every vertex: on the boundary, where the raster matters most.
             for p in &mp.0 {
                 for c in p.exterior().coords().chain(p.interiors().iter().flat_map(|r| r.coords())) {
-                    prop_assert_eq!(a.contains(c.x, c.y), a.contains_exact(c.x, c.y));
+                    prop_assert_eq!(a.contains(c.x, c.y), crossings(&edges, c.x, c.y));
                 }
             }
         }
