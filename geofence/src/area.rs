@@ -14,7 +14,7 @@
 //! exact test's. `geo`'s `Contains` is the reference it is checked against (see the tests
 //! and `bench/`), and was ~8x slower per lookup on dock polygons.
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::{BoundingRect, Coord, MultiPolygon};
 use rayon::prelude::*;
 
 /// Most cells per area: 64 x 64.
@@ -47,6 +47,22 @@ pub(crate) struct Edge {
 }
 
 impl Edge {
+    /// The edge between `a` and `b`, lower end first (by y, then x): the same edge
+    /// whichever way a ring runs along it.
+    pub(crate) fn new(a: Coord<f64>, b: Coord<f64>) -> Edge {
+        let (a, b) = if (a.y, a.x) <= (b.y, b.x) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        Edge {
+            x0: a.x,
+            y0: a.y,
+            x1: b.x,
+            y1: b.y,
+        }
+    }
+
     /// Whether a ray from (x, y) towards +x crosses this edge (the crossing-number rule:
     /// an edge counts when y is in [y0, y1) and the crossing lies right of x; a horizontal
     /// edge never does).
@@ -76,19 +92,31 @@ pub(crate) struct Raster {
 }
 
 impl Raster {
+    /// The row of y, clamped to the raster: monotone in y.
+    #[inline]
+    pub fn row(&self, y: f64) -> usize {
+        // `v.max(0.0) as usize` is `v.floor().max(0.0) as usize` for every v (NaN too)
+        // without a call to libm's floor, a tenth of loading 100 k zones.
+        (((y - self.min_y) / self.ch.max(1e-300)).max(0.0) as usize).min(self.ny - 1)
+    }
+
+    /// The column of x, clamped to the raster: monotone in x.
+    #[inline]
+    pub fn col(&self, x: f64) -> usize {
+        (((x - self.min_x) / self.cw.max(1e-300)).max(0.0) as usize).min(self.nx - 1)
+    }
+
     /// Calls `f(row, first column, last column)` for every run of cells the edge may
-    /// touch. Conservative: a margin guards against rounding, since a cell wrongly taken
-    /// as untouched would cost correctness and one wrongly taken as touched only time.
+    /// touch: every point of the edge lies in a cell given, by [`Raster::row`] and
+    /// [`Raster::col`]. Conservative: a margin guards against rounding, since a cell
+    /// wrongly taken as untouched would cost correctness and one wrongly taken as touched
+    /// only time.
     pub fn touched(&self, e: &Edge, mut f: impl FnMut(usize, usize, usize)) {
         let (cw, ch) = (self.cw, self.ch);
         let ex = cw * 1e-6 + 1e-12;
         let ey = ch * 1e-6 + 1e-12;
-        // `v.max(0.0) as usize` is `v.floor().max(0.0) as usize` for every v (NaN too)
-        // without a call to libm's floor, a tenth of loading 100 k zones.
-        let row_of =
-            |y: f64| (((y - self.min_y) / ch.max(1e-300)).max(0.0) as usize).min(self.ny - 1);
-        let col_of =
-            |x: f64| (((x - self.min_x) / cw.max(1e-300)).max(0.0) as usize).min(self.nx - 1);
+        let row_of = |y: f64| self.row(y);
+        let col_of = |x: f64| self.col(x);
         let (max_x, max_y) = (
             self.min_x + self.nx as f64 * cw,
             self.min_y + self.ny as f64 * ch,
@@ -332,19 +360,7 @@ fn edges_of(mp: &MultiPolygon<f64>) -> Vec<Edge> {
     let mut edges = Vec::new();
     for p in &mp.0 {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-            for l in ring.lines() {
-                let (a, b) = if (l.start.y, l.start.x) <= (l.end.y, l.end.x) {
-                    (l.start, l.end)
-                } else {
-                    (l.end, l.start)
-                };
-                edges.push(Edge {
-                    x0: a.x,
-                    y0: a.y,
-                    x1: b.x,
-                    y1: b.y,
-                });
-            }
+            edges.extend(ring.lines().map(|l| Edge::new(l.start, l.end)));
         }
     }
     edges
