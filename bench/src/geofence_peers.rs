@@ -270,7 +270,7 @@ fn load(zones_path: &str) -> anyhow::Result<()> {
     let mut secs = Vec::new();
     let mut parse = Vec::new();
     let mut last = (0, 0);
-    for _ in 0..3 {
+    for _ in 0..5 {
         let t = Instant::now();
         let loaded = load_geojson(&text);
         parse.push(t.elapsed().as_secs_f64());
