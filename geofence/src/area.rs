@@ -63,6 +63,18 @@ impl Edge {
         }
     }
 
+    /// The lower end's y.
+    #[inline(always)]
+    pub(crate) fn y0(&self) -> f64 {
+        self.y0
+    }
+
+    /// The upper end's y.
+    #[inline(always)]
+    pub(crate) fn y1(&self) -> f64 {
+        self.y1
+    }
+
     /// Whether a ray from (x, y) towards +x crosses this edge (the crossing-number rule:
     /// an edge counts when y is in [y0, y1) and the crossing lies right of x; a horizontal
     /// edge never does).
@@ -89,21 +101,38 @@ pub(crate) struct Raster {
     pub ch: f64,
     pub nx: usize,
     pub ny: usize,
+    /// Cells per degree: [`Raster::row`] and [`Raster::col`] multiply, as a division
+    /// there was a fifth of building the grid.
+    sx: f64,
+    sy: f64,
 }
 
 impl Raster {
+    pub fn new(min_x: f64, min_y: f64, cw: f64, ch: f64, nx: usize, ny: usize) -> Raster {
+        Raster {
+            min_x,
+            min_y,
+            cw,
+            ch,
+            nx,
+            ny,
+            sx: 1.0 / cw.max(1e-300),
+            sy: 1.0 / ch.max(1e-300),
+        }
+    }
+
     /// The row of y, clamped to the raster: monotone in y.
     #[inline]
     pub fn row(&self, y: f64) -> usize {
         // `v.max(0.0) as usize` is `v.floor().max(0.0) as usize` for every v (NaN too)
         // without a call to libm's floor, a tenth of loading 100 k zones.
-        (((y - self.min_y) / self.ch.max(1e-300)).max(0.0) as usize).min(self.ny - 1)
+        (((y - self.min_y) * self.sy).max(0.0) as usize).min(self.ny - 1)
     }
 
     /// The column of x, clamped to the raster: monotone in x.
     #[inline]
     pub fn col(&self, x: f64) -> usize {
-        (((x - self.min_x) / self.cw.max(1e-300)).max(0.0) as usize).min(self.nx - 1)
+        (((x - self.min_x) * self.sx).max(0.0) as usize).min(self.nx - 1)
     }
 
     /// Calls `f(row, first column, last column)` for every run of cells the edge may
@@ -125,11 +154,13 @@ impl Raster {
         if e.y1 + ey < self.min_y || e.y0 - ey > max_y {
             return;
         }
+        // Off by a few ulps from the division per point, which the margins cover.
+        let slope = (e.x1 - e.x0) / (e.y1 - e.y0);
+        let at = |y: f64| e.x0 + (y - e.y0) * slope;
         for r in row_of(e.y0 - ey)..=row_of(e.y1 + ey) {
             // The edge's x extent within this row (clamped to the edge's own y range).
             let ylo = (self.min_y + r as f64 * ch - ey).max(e.y0);
             let yhi = (self.min_y + (r + 1) as f64 * ch + ey).min(e.y1);
-            let at = |y: f64| e.x0 + (y - e.y0) * (e.x1 - e.x0) / (e.y1 - e.y0);
             let (xa, xb) = if e.y0 < e.y1 {
                 (at(ylo), at(yhi))
             } else {
@@ -223,14 +254,14 @@ impl Area {
 
     fn rasterize(&mut self, edges: &[Edge]) {
         let (nx, ny) = (self.nx, self.ny);
-        let g = Raster {
-            min_x: self.min_x,
-            min_y: self.min_y,
-            cw: self.cw,
-            ch: (self.max_y - self.min_y) / ny as f64,
+        let g = Raster::new(
+            self.min_x,
+            self.min_y,
+            self.cw,
+            (self.max_y - self.min_y) / ny as f64,
             nx,
             ny,
-        };
+        );
         let (cw, ch) = (g.cw, g.ch);
         // (cell, edge) pairs, then one flat list per cell; and which cells' right side an
         // edge touches (it touches both the cell and the next).

@@ -135,14 +135,7 @@ impl GateCells {
         let target = cells_of_min.clamp(1.0, Self::MAX_CELLS as f64);
         let nx = ((target * aspect).sqrt().round() as usize).clamp(1, Self::MAX_CELLS);
         let ny = ((target / nx as f64).round() as usize).clamp(1, Self::MAX_CELLS / nx);
-        let raster = Raster {
-            min_x: lo.x,
-            min_y: lo.y,
-            cw: w / nx as f64,
-            ch: h / ny as f64,
-            nx,
-            ny,
-        };
+        let raster = Raster::new(lo.x, lo.y, w / nx as f64, h / ny as f64, nx, ny);
         let mut bits = vec![0u64; (nx * ny).div_ceil(64)];
         for l in segments {
             raster.touched(&Edge::new(l.start, l.end), |r, c0, c1| {
