@@ -101,8 +101,8 @@ pub(crate) struct Raster {
     pub ch: f64,
     pub nx: usize,
     pub ny: usize,
-    /// Cells per degree: [`Raster::row`] and [`Raster::col`] multiply, as a division
-    /// there was a fifth of building the grid.
+    /// Cells per degree: [`Raster::row`] and [`Raster::col`] multiply rather than
+    /// divide, as they run for every cell an edge touches while the grid is built.
     sx: f64,
     sy: f64,
 }
@@ -136,10 +136,10 @@ impl Raster {
     }
 
     /// Calls `f(row, first column, last column)` for every run of cells the edge may
-    /// touch: every point of the edge lies in a cell given, by [`Raster::row`] and
-    /// [`Raster::col`]. Conservative: a margin guards against rounding, since a cell
-    /// wrongly taken as untouched would cost correctness and one wrongly taken as touched
-    /// only time.
+    /// touch: every point of the edge lies in one of them, as [`Raster::row`] and
+    /// [`Raster::col`] place it. Conservative: a margin guards against rounding, since a
+    /// cell wrongly taken as untouched would cost correctness and one wrongly taken as
+    /// touched only time.
     pub fn touched(&self, e: &Edge, mut f: impl FnMut(usize, usize, usize)) {
         let (cw, ch) = (self.cw, self.ch);
         let ex = cw * 1e-6 + 1e-12;

@@ -369,7 +369,7 @@ fn zone_entries(
             // edge may span (an edge touching the row crosses it inside the cell only if it
             // touches the cell): the sub-cells each flips (every one whose centre lies at
             // or right of it), and whether their number is odd. Per edge rather than per
-            // sub-row: most edges span a few of the 16, and this was a tenth of loading.
+            // sub-row, as most edges span a few of the 16 sub-rows.
             let y_of = |sr: usize| cy0 + (sr as f64 + 0.5) * sub_ch;
             let centre = |sc: usize| cx0 + (sc as f64 + 0.5) * sub.cw;
             let mut flips = [0u16; SUB];
