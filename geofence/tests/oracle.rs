@@ -195,6 +195,53 @@ proptest! {
     }
 }
 
+/// Below a few thousand vessels a batch is taken without fetching ahead (`Ahead`); a
+/// fleet past that, reporting in rounds, must come out as the oracle's too.
+#[test]
+fn a_fleet_large_enough_to_fetch_ahead_matches_the_oracle() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        PtConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
+    );
+    let specs = proptest::collection::vec(zone_spec(), 30)
+        .new_tree(&mut runner)
+        .unwrap()
+        .current();
+    let zones: Vec<Zone> = specs.iter().enumerate().map(|(i, s)| build(i, s)).collect();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut unit = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let vessels = 5_000;
+    let mut at: Vec<(f64, f64)> = (0..vessels)
+        .map(|_| (120.0 + (unit() - 0.5) * 0.06, 30.0 + (unit() - 0.5) * 0.06))
+        .collect();
+    let mut obs = Vec::new();
+    for round in 0..6i64 {
+        for (v, (x, y)) in at.iter_mut().enumerate() {
+            // Half lie still with jitter, half move up to ~60 m a report.
+            let step = if v % 2 == 0 { 0.0001 } else { 0.0012 };
+            *x += (unit() - 0.5) * step;
+            *y += (unit() - 0.5) * step;
+            obs.push(Observation {
+                mmsi: 413_000_000 + v as u32,
+                event_time_ms: T0 + round * 10_000 + v as i64,
+                position: Some((*x, *y)),
+                sog_kn: Some(if v % 2 == 0 { 0.1 } else { 6.0 }),
+                ..Observation::default()
+            });
+        }
+    }
+    let indexed = run(&zones, &obs, false);
+    assert!(indexed.iter().any(|e| e.kind.name() == "enter"));
+    assert_eq!(indexed, run(&zones, &obs, true));
+}
+
 /// The property above is only worth something if random cases produce events: on a fixed
 /// seed, the same generators must yield enters, exits, stops, crossings and gaps.
 #[test]

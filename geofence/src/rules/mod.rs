@@ -510,7 +510,7 @@ impl Detector {
         obs: impl Iterator<Item = &'a Observation> + Clone,
         out: &mut Vec<AlertUpdate>,
     ) {
-        let mut ahead = crate::engine::Ahead::new(obs.clone());
+        let mut ahead = crate::engine::Ahead::new(&self.engine, obs.clone());
         for o in obs {
             ahead.fetch(&self.engine);
             self.observe(o, out);
