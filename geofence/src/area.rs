@@ -144,8 +144,6 @@ impl Raster {
         let (cw, ch) = (self.cw, self.ch);
         let ex = cw * 1e-6 + 1e-12;
         let ey = ch * 1e-6 + 1e-12;
-        let row_of = |y: f64| self.row(y);
-        let col_of = |x: f64| self.col(x);
         let (max_x, max_y) = (
             self.min_x + self.nx as f64 * cw,
             self.min_y + self.ny as f64 * ch,
@@ -157,7 +155,7 @@ impl Raster {
         // Off by a few ulps from the division per point, which the margins cover.
         let slope = (e.x1 - e.x0) / (e.y1 - e.y0);
         let at = |y: f64| e.x0 + (y - e.y0) * slope;
-        for r in row_of(e.y0 - ey)..=row_of(e.y1 + ey) {
+        for r in self.row(e.y0 - ey)..=self.row(e.y1 + ey) {
             // The edge's x extent within this row (clamped to the edge's own y range).
             let ylo = (self.min_y + r as f64 * ch - ey).max(e.y0);
             let yhi = (self.min_y + (r + 1) as f64 * ch + ey).min(e.y1);
@@ -170,7 +168,7 @@ impl Raster {
             if hi < self.min_x || lo > max_x {
                 continue;
             }
-            f(r, col_of(lo), col_of(hi));
+            f(r, self.col(lo), self.col(hi));
         }
     }
 }

@@ -298,12 +298,9 @@ fn zone_entries(
     edges: &[Edge],
 ) -> Vec<(u32, Entry)> {
     let (nx, ny) = (g.nx, g.ny);
-    // As in `Raster::touched`: truncation of a value clamped at 0 is its floor.
-    let col = |x: f64| (((x - g.min_x) / g.cw).max(0.0) as usize).min(nx - 1);
-    let row = |y: f64| (((y - g.min_y) / g.ch).max(0.0) as usize).min(ny - 1);
     // One cell of margin: the zone's bounding box edge may fall on a cell border.
-    let (c0, c1) = (col(ax0).saturating_sub(1), (col(ax1) + 1).min(nx - 1));
-    let (r0, r1) = (row(ay0).saturating_sub(1), (row(ay1) + 1).min(ny - 1));
+    let (c0, c1) = (g.col(ax0).saturating_sub(1), (g.col(ax1) + 1).min(nx - 1));
+    let (r0, r1) = (g.row(ay0).saturating_sub(1), (g.row(ay1) + 1).min(ny - 1));
     let w = c1 - c0 + 1;
     // (local cell, edge) for every cell an edge touches.
     let mut touching: Vec<(u32, u32)> = Vec::new();
